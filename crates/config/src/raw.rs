@@ -1,0 +1,372 @@
+//! The configuration as written in YAML, before validation.
+//!
+//! These types mirror the files field for field and refuse unknown fields.
+//! Values that validation must point at are `Spanned`, so an error can say
+//! where they are. The doc comments here are the user-facing reference:
+//! `docs/configuration.md` follows them.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+pub(crate) type Text = Spanned<String>;
+
+/// One configuration file. Every section is optional; a directory of files
+/// is merged section by section.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    pub settings: Option<Spanned<RawSettings>>,
+    #[serde(default)]
+    pub teams: Vec<Spanned<RawTeam>>,
+    #[serde(default)]
+    pub users: Vec<Spanned<RawUser>>,
+    #[serde(default)]
+    pub services: Vec<Spanned<RawService>>,
+    #[serde(default)]
+    pub channels: Vec<Spanned<RawChannel>>,
+    #[serde(default)]
+    pub integrations: Vec<Spanned<RawIntegration>>,
+}
+
+/// The names of [`RawFile`]'s list sections, in file order.
+pub(crate) const LIST_SECTIONS: [&str; 5] =
+    ["teams", "users", "services", "channels", "integrations"];
+/// Every top-level key.
+pub(crate) const SECTIONS: [&str; 6] = [
+    "settings",
+    "teams",
+    "users",
+    "services",
+    "channels",
+    "integrations",
+];
+
+/// `settings:` — how this instance runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSettings {
+    /// Address and port to listen on (default `127.0.0.1:9095`).
+    pub listen: Option<Text>,
+    /// A SQLite file path (default `pagerbound.db` next to the
+    /// configuration) or a `postgres://` URL.
+    pub database: Option<Text>,
+    /// The URL people use to reach this instance; links in notifications
+    /// start with it (default `http://` + `listen`).
+    pub external_url: Option<Text>,
+    /// Largest request body accepted, e.g. `4MiB` (the default) or a number
+    /// of bytes.
+    pub max_request_body: Option<Spanned<ByteSize>>,
+}
+
+/// `teams:` — a team owns services and carries their pager.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTeam {
+    pub name: Text,
+    pub description: Option<String>,
+    /// Names of users.
+    #[serde(default)]
+    pub members: Vec<Text>,
+}
+
+/// `users:` — a person who can be paged.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUser {
+    pub name: Text,
+    pub full_name: Option<String>,
+    /// Identifies the person (sign-in, calendars); never used to send.
+    pub email: Option<Text>,
+    /// IANA time zone, e.g. `Europe/Dublin`; off-hours are judged in it.
+    pub time_zone: Text,
+    #[serde(default)]
+    pub contact_methods: Vec<Spanned<RawContactMethod>>,
+}
+
+/// One way to reach a user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawContactMethod {
+    /// Defaults to the channel's name.
+    pub name: Option<Text>,
+    /// The channel that carries it.
+    pub channel: Text,
+    /// The address on that channel: a phone number in E.164 form for `sms`
+    /// and `voice`, a topic for `ntfy`, a URL for `webhook` and `chat`
+    /// (optional there: the channel's own URL is used when absent).
+    pub to: Option<Text>,
+}
+
+/// `services:` — something a team owns.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawService {
+    pub name: Text,
+    /// The owning team.
+    pub team: Text,
+    pub description: Option<String>,
+    /// URL of the runbook responders follow.
+    pub runbook: Option<Text>,
+    pub support_hours: Option<Spanned<RawSupportHours>>,
+}
+
+/// When a service is staffed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSupportHours {
+    pub time_zone: Text,
+    pub windows: Vec<Spanned<RawWindow>>,
+}
+
+/// A weekly window: `days: mon-fri`, `start: "09:00"`, `end: "17:30"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWindow {
+    pub days: Text,
+    pub start: Text,
+    pub end: Text,
+}
+
+/// The kinds of channel. There is no email: pages and tickets are never
+/// email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ChannelType {
+    Webhook,
+    Chat,
+    Ntfy,
+    Sms,
+    Voice,
+    Log,
+}
+
+/// `channels:` — a transport and its credentials. Which fields apply
+/// depends on `type`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChannel {
+    pub name: Text,
+    #[serde(rename = "type")]
+    pub kind: Spanned<ChannelType>,
+    /// `webhook`, `chat`: where to post.
+    pub url: Option<Spanned<SecretSource>>,
+    /// `webhook`: key for the `X-Pagerbound-Signature` HMAC.
+    pub signing_secret: Option<Spanned<SecretSource>>,
+    /// `ntfy`: the server (default `https://ntfy.sh`).
+    pub server: Option<Text>,
+    /// `ntfy`: an access token.
+    pub token: Option<Spanned<SecretSource>>,
+    /// `sms`, `voice`: base URL of the Twilio-compatible API (default
+    /// `https://api.twilio.com`).
+    pub api_url: Option<Text>,
+    /// `sms`, `voice`.
+    pub account_sid: Option<Text>,
+    /// `sms`, `voice`.
+    pub auth_token: Option<Spanned<SecretSource>>,
+    /// `sms`, `voice`: the sending number, E.164.
+    pub from: Option<Text>,
+}
+
+/// `integrations:` — a sender of alerts and its token.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIntegration {
+    pub name: Text,
+    pub description: Option<String>,
+    /// `{sha256: HEX}` (the digest of the token; safe to commit),
+    /// `{env: NAME}` or `{file: PATH}` (the token itself).
+    pub token: Spanned<SecretSource>,
+}
+
+/// Where a secret comes from: written inline, or referenced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SecretSource {
+    Literal(String),
+    Env(String),
+    File(String),
+    Sha256(String),
+}
+
+const REFERENCE_KEYS: &[&str] = &["env", "file", "sha256"];
+
+impl<'de> Deserialize<'de> for SecretSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SourceVisitor;
+
+        impl<'de> Visitor<'de> for SourceVisitor {
+            type Value = SecretSource;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text value or a reference such as `{env: NAME}` or `{file: PATH}`")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(SecretSource::Literal(value.to_owned()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom(
+                        "empty reference; write `{env: NAME}` or `{file: PATH}`",
+                    ));
+                };
+                let value: String = map.next_value()?;
+                let source = match key.as_str() {
+                    "env" => SecretSource::Env(value),
+                    "file" => SecretSource::File(value),
+                    "sha256" => SecretSource::Sha256(value),
+                    other => return Err(de::Error::unknown_field(other, REFERENCE_KEYS)),
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "a reference takes exactly one of `env`, `file` or `sha256`",
+                    ));
+                }
+                Ok(source)
+            }
+        }
+
+        deserializer.deserialize_any(SourceVisitor)
+    }
+}
+
+/// A size in bytes as written: a number, or a number with a unit (`KiB`,
+/// `MiB`, `GiB`, `KB`, `MB`, `GB`, `B`). Read as text so that a bad size is
+/// reported by validation, beside the other settings' mistakes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ByteSize(pub String);
+
+impl ByteSize {
+    /// The number of bytes, if the text is a size.
+    pub fn bytes(&self) -> Option<u64> {
+        let text = self.0.trim();
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let number: u64 = text[..digits].parse().ok()?;
+        let multiplier: u64 = match text[digits..].trim() {
+            "" | "B" => 1,
+            "KB" => 1_000,
+            "MB" => 1_000_000,
+            "GB" => 1_000_000_000,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            _ => return None,
+        };
+        number.checked_mul(multiplier)
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SizeVisitor;
+
+        impl Visitor<'_> for SizeVisitor {
+            type Value = ByteSize;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size such as `4MiB` or a number of bytes")
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+                Ok(ByteSize(value.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+                Ok(ByteSize(value.to_string()))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(ByteSize(value.to_owned()))
+            }
+        }
+
+        deserializer.deserialize_any(SizeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_sizes() {
+        let bytes = |text: &str| ByteSize(text.to_owned()).bytes();
+        assert_eq!(bytes("4MiB"), Some(4 << 20));
+        assert_eq!(bytes("512 KiB"), Some(512 << 10));
+        assert_eq!(bytes("1000"), Some(1000));
+        assert_eq!(bytes("2MB"), Some(2_000_000));
+        assert_eq!(bytes("4 mb"), None);
+        assert_eq!(bytes("MiB"), None);
+        assert_eq!(bytes("-5"), None);
+        assert_eq!(bytes("99999999999999999999GiB"), None);
+    }
+
+    /// The fields a type accepts, as serde lists them when refusing one.
+    fn fields_of<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
+        match serde_saphyr::from_str::<T>("not_a_field_of_anything: 1\n") {
+            Err(error) => match error.without_snippet() {
+                serde_saphyr::Error::SerdeUnknownField { expected, .. } => expected.clone(),
+                other => panic!("unexpected error: {other}"),
+            },
+            Ok(_) => panic!("an unknown field was accepted"),
+        }
+    }
+
+    #[test]
+    fn the_reference_documents_every_field() {
+        let reference = include_str!("../../../docs/configuration.md");
+        let section = |name: &str| -> &str {
+            let heading = format!("## `{name}`");
+            let start = reference
+                .find(&heading)
+                .unwrap_or_else(|| panic!("no section {heading}"));
+            let rest = &reference[start + heading.len()..];
+            &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+        };
+        let expectations: [(&str, Vec<&str>); 9] = [
+            ("settings", fields_of::<RawSettings>()),
+            ("teams", fields_of::<RawTeam>()),
+            ("users", fields_of::<RawUser>()),
+            ("users", fields_of::<RawContactMethod>()),
+            ("services", fields_of::<RawService>()),
+            ("services", fields_of::<RawSupportHours>()),
+            ("services", fields_of::<RawWindow>()),
+            ("channels", fields_of::<RawChannel>()),
+            ("integrations", fields_of::<RawIntegration>()),
+        ];
+        for (name, fields) in expectations {
+            assert!(!fields.is_empty());
+            for field in fields {
+                assert!(
+                    section(name).contains(&format!("`{field}`")),
+                    "docs/configuration.md does not document `{field}` under `{name}`"
+                );
+            }
+        }
+        for section_name in SECTIONS {
+            section(section_name);
+        }
+    }
+
+    #[test]
+    fn reads_secret_sources_inline_or_by_reference() {
+        let read = |yaml: &str| serde_saphyr::from_str::<SecretSource>(yaml);
+        assert_eq!(
+            read("hunter2").ok(),
+            Some(SecretSource::Literal("hunter2".into()))
+        );
+        assert_eq!(
+            read("{env: TOKEN}").ok(),
+            Some(SecretSource::Env("TOKEN".into()))
+        );
+        assert_eq!(
+            read("file: /run/token").ok(),
+            Some(SecretSource::File("/run/token".into()))
+        );
+        assert!(read("{environment: TOKEN}").is_err());
+        assert!(read("{env: A, file: B}").is_err());
+        assert!(read("{}").is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! `settings:`: how this instance runs.
+
+use crate::location::DatabaseLocation;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use url::Url;
+
+/// Default listen address: loopback only, so a first start exposes nothing.
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 9095);
+/// Default SQLite file name, in the configuration's directory.
+pub const DEFAULT_DATABASE_FILE: &str = "pagerbound.db";
+/// Default limit on request bodies.
+pub const DEFAULT_MAX_REQUEST_BODY: u64 = 4 << 20;
+
+/// Validated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database: DatabaseLocation,
+    /// The URL people use to reach this instance.
+    pub external_url: Url,
+    /// Largest request body accepted, in bytes.
+    pub max_request_body: u64,
+}
+
+impl Settings {
+    pub(crate) fn defaults(base_dir: &Path) -> Self {
+        Settings {
+            listen: DEFAULT_LISTEN,
+            database: DatabaseLocation::Sqlite(base_dir.join(DEFAULT_DATABASE_FILE)),
+            external_url: Self::default_external_url(DEFAULT_LISTEN),
+            max_request_body: DEFAULT_MAX_REQUEST_BODY,
+        }
+    }
+
+    pub(crate) fn default_external_url(listen: SocketAddr) -> Url {
+        let host = if listen.ip().is_unspecified() {
+            "localhost".to_owned()
+        } else {
+            match listen {
+                SocketAddr::V4(v4) => v4.ip().to_string(),
+                SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+            }
+        };
+        Url::parse(&format!("http://{host}:{}/", listen.port()))
+            .expect("a socket address always forms a valid URL")
+    }
+}

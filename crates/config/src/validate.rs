@@ -1,0 +1,766 @@
+//! From raw items to the validated [`Config`]: names, references, time
+//! zones, URLs and secrets are checked, and every problem is reported with
+//! its position.
+
+use crate::diagnostic::{Diagnostics, Pos};
+use crate::document::{Document, Sourced};
+use crate::hint;
+use crate::location::DatabaseLocation;
+use crate::raw::{
+    ChannelType, RawChannel, RawIntegration, RawService, RawSettings, RawTeam, RawUser,
+    SecretSource,
+};
+use crate::settings::Settings;
+use crate::{Config, Environment};
+use jiff::tz::TimeZone;
+use pagerbound_core::channel::TwilioApi;
+use pagerbound_core::time_window::{DaySet, WeeklyWindow, parse_time_of_day};
+use pagerbound_core::token::TokenDigest;
+use pagerbound_core::{
+    Channel, ChannelKind, ContactMethod, Integration, Secret, Service, SupportHours, Team, User,
+    name,
+};
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use url::Url;
+
+pub(crate) struct Validator<'a> {
+    pub diagnostics: &'a mut Diagnostics,
+    pub environment: &'a dyn Environment,
+    /// Relative file paths (secrets, SQLite) are read from here.
+    pub base_dir: &'a Path,
+}
+
+/// The names defined in each section, including items that could not be
+/// read, so that references can be checked against them.
+#[derive(Default)]
+struct Names {
+    teams: BTreeSet<String>,
+    users: BTreeSet<String>,
+    channels: BTreeMap<String, Option<ChannelType>>,
+}
+
+impl Validator<'_> {
+    pub fn validate(&mut self, documents: Vec<Document>) -> Option<Config> {
+        let mut settings: Option<Sourced<RawSettings>> = None;
+        let (mut teams, mut users, mut services, mut channels, mut integrations) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut names = Names::default();
+        for document in documents {
+            if let Some(found) = document.settings {
+                match &settings {
+                    Some(first) => self.diagnostics.error(
+                        &found.pos(),
+                        format!(
+                            "settings are already given at {}; give them in one file",
+                            first.pos()
+                        ),
+                    ),
+                    None => settings = Some(found),
+                }
+            }
+            for (section, name) in document.unreadable {
+                match section {
+                    "teams" => drop(names.teams.insert(name)),
+                    "users" => drop(names.users.insert(name)),
+                    "channels" => drop(names.channels.insert(name, None)),
+                    _ => {}
+                }
+            }
+            teams.extend(document.teams);
+            users.extend(document.users);
+            services.extend(document.services);
+            channels.extend(document.channels);
+            integrations.extend(document.integrations);
+        }
+
+        let teams = self.unique("team", teams, |t| &t.name);
+        let users = self.unique("user", users, |u| &u.name);
+        let services = self.unique("service", services, |s| &s.name);
+        let channels = self.unique("channel", channels, |c| &c.name);
+        let integrations = self.unique("integration", integrations, |i| &i.name);
+        names.teams.extend(teams.keys().cloned());
+        names.users.extend(users.keys().cloned());
+        names.channels.extend(
+            channels
+                .iter()
+                .map(|(name, c)| (name.clone(), Some(c.item.value.kind.value))),
+        );
+
+        let settings = self.settings(settings.as_ref());
+        let config = Config {
+            settings: settings?,
+            teams: self.each(&teams, |v, t| v.team(t, &names)),
+            users: self.each(&users, |v, u| v.user(u, &names)),
+            services: self.each(&services, |v, s| v.service(s, &names)),
+            channels: self.each(&channels, Validator::channel),
+            integrations: self.each(&integrations, Validator::integration),
+            files: Vec::new(),
+        };
+        self.cross_checks(&config, &users, &integrations);
+        (self.diagnostics.error_count() == 0).then_some(config)
+    }
+
+    /// Keys items by name, reporting invalid and duplicate names.
+    fn unique<T>(
+        &mut self,
+        kind: &str,
+        items: Vec<Sourced<T>>,
+        name_of: impl Fn(&T) -> &Spanned<String>,
+    ) -> BTreeMap<String, Sourced<T>> {
+        let mut by_name: BTreeMap<String, Sourced<T>> = BTreeMap::new();
+        for item in items {
+            let name = name_of(&item.item.value);
+            let at = item.at(name);
+            if let Err(error) = name::check(&name.value) {
+                self.diagnostics.error(&at, format!("{kind} {error}"));
+                continue;
+            }
+            if let Some(first) = by_name.get(&name.value) {
+                self.diagnostics.error(
+                    &at,
+                    format!(
+                        "{kind} `{}` is already defined at {}",
+                        name.value,
+                        first.at(name_of(&first.item.value))
+                    ),
+                );
+                continue;
+            }
+            by_name.insert(name.value.clone(), item);
+        }
+        by_name
+    }
+
+    fn each<T, U>(
+        &mut self,
+        items: &BTreeMap<String, Sourced<T>>,
+        mut build: impl FnMut(&mut Self, &Sourced<T>) -> Option<U>,
+    ) -> BTreeMap<String, U> {
+        items
+            .iter()
+            .filter_map(|(name, item)| Some((name.clone(), build(self, item)?)))
+            .collect()
+    }
+
+    fn settings(&mut self, raw: Option<&Sourced<RawSettings>>) -> Option<Settings> {
+        let mut settings = Settings::defaults(self.base_dir);
+        let Some(sourced) = raw else {
+            return Some(settings);
+        };
+        let raw = &sourced.item.value;
+        let errors_before = self.diagnostics.error_count();
+        if let Some(listen) = &raw.listen {
+            match listen.value.parse::<SocketAddr>() {
+                Ok(address) => {
+                    settings.listen = address;
+                    settings.external_url = Settings::default_external_url(address);
+                }
+                Err(_) => self.diagnostics.error(
+                    &sourced.at(listen),
+                    format!("`{}` is not an address to listen on; write `HOST:PORT`, e.g. `127.0.0.1:9095` or `0.0.0.0:9095`", listen.value),
+                ),
+            }
+        }
+        if let Some(database) = &raw.database {
+            match DatabaseLocation::parse(&database.value, self.base_dir) {
+                Ok(location) => settings.database = location,
+                Err(error) => self
+                    .diagnostics
+                    .error(&sourced.at(database), error.to_string()),
+            }
+        }
+        if let Some(external) = &raw.external_url
+            && let Some(url) = self.http_url(&sourced.at(external), &external.value, "external_url")
+        {
+            settings.external_url = url;
+        }
+        if let Some(size) = &raw.max_request_body {
+            match size.value.bytes() {
+                None => self.diagnostics.error(
+                    &sourced.at(size),
+                    format!(
+                        "`{}` is not a size; write e.g. `4MiB`, `512KiB` or a number of bytes",
+                        size.value.0
+                    ),
+                ),
+                Some(bytes) if bytes < 1024 => self.diagnostics.error(
+                    &sourced.at(size),
+                    "max_request_body must be at least 1KiB; alerts arrive in batches",
+                ),
+                Some(bytes) => settings.max_request_body = bytes,
+            }
+        }
+        (self.diagnostics.error_count() == errors_before).then_some(settings)
+    }
+
+    fn team(&mut self, sourced: &Sourced<RawTeam>, names: &Names) -> Option<Team> {
+        let raw = &sourced.item.value;
+        let mut members = Vec::new();
+        for member in &raw.members {
+            if self.reference(sourced.at(member), "user", &member.value, &names.users) {
+                members.push(member.value.clone());
+            }
+        }
+        if raw.members.is_empty() {
+            self.diagnostics.warning(
+                &sourced.at(&raw.name),
+                format!("team `{}` has no members", raw.name.value),
+            );
+        }
+        Some(Team {
+            name: raw.name.value.clone(),
+            description: raw.description.clone(),
+            members,
+        })
+    }
+
+    fn user(&mut self, sourced: &Sourced<RawUser>, names: &Names) -> Option<User> {
+        let raw = &sourced.item.value;
+        let time_zone = self.time_zone(&sourced.at(&raw.time_zone), &raw.time_zone.value);
+        if let Some(email) = &raw.email {
+            let plausible = email.value.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.contains('@')
+            });
+            if !plausible {
+                self.diagnostics.error(
+                    &sourced.at(email),
+                    format!("`{}` is not an email address", email.value),
+                );
+            }
+        }
+        let mut contact_methods = Vec::new();
+        let mut seen = BTreeSet::new();
+        for method in &raw.contact_methods {
+            let method = &method.value;
+            let name = method.name.as_ref().unwrap_or(&method.channel);
+            if !seen.insert(name.value.clone()) {
+                self.diagnostics.error(
+                    &sourced.at(name),
+                    format!(
+                        "user `{}` has two contact methods named `{}`; name them apart with `name:`",
+                        raw.name.value, name.value
+                    ),
+                );
+                continue;
+            }
+            if let Some(contact) = self.contact_method(sourced, method, &name.value, names) {
+                contact_methods.push(contact);
+            }
+        }
+        if raw.contact_methods.is_empty() {
+            self.diagnostics.warning(
+                &sourced.at(&raw.name),
+                format!(
+                    "user `{}` has no contact methods and cannot be paged",
+                    raw.name.value
+                ),
+            );
+        }
+        Some(User {
+            name: raw.name.value.clone(),
+            full_name: raw.full_name.clone(),
+            email: raw.email.as_ref().map(|e| e.value.clone()),
+            time_zone: time_zone?,
+            contact_methods,
+        })
+    }
+
+    fn contact_method(
+        &mut self,
+        user: &Sourced<RawUser>,
+        method: &crate::raw::RawContactMethod,
+        name: &str,
+        names: &Names,
+    ) -> Option<ContactMethod> {
+        let channel_at = user.at(&method.channel);
+        let channel_names = names.channels.keys().map(String::as_str);
+        let Some(kind) = names.channels.get(&method.channel.value) else {
+            self.diagnostics.error(
+                &channel_at,
+                format!(
+                    "channel `{}` is not defined{}",
+                    method.channel.value,
+                    hint::suffix(&method.channel.value, channel_names)
+                ),
+            );
+            return None;
+        };
+        let to = method.to.as_ref();
+        let to_at = to.map_or_else(|| user.pos(), |t| user.at(t));
+        match (kind, to) {
+            (Some(ChannelType::Sms | ChannelType::Voice), Some(to))
+                if !is_phone_number(&to.value) =>
+            {
+                self.diagnostics.error(
+                    &to_at,
+                    format!(
+                        "`{}` is not a phone number in E.164 form, e.g. `+353861234567`",
+                        to.value
+                    ),
+                );
+            }
+            (Some(ChannelType::Sms | ChannelType::Voice | ChannelType::Ntfy), None) => {
+                let what = if *kind == Some(ChannelType::Ntfy) {
+                    "topic"
+                } else {
+                    "phone number"
+                };
+                self.diagnostics.error(
+                    &to_at,
+                    format!("contact method `{name}` needs `to:`, the {what} to send to"),
+                );
+            }
+            (Some(ChannelType::Webhook | ChannelType::Chat), Some(to)) => {
+                self.http_url(&to_at, &to.value, "to");
+            }
+            (Some(ChannelType::Log), Some(_)) => {
+                self.diagnostics
+                    .error(&to_at, "a `log` channel has no address; remove `to:`");
+            }
+            _ => {}
+        }
+        Some(ContactMethod {
+            name: name.to_owned(),
+            channel: method.channel.value.clone(),
+            to: to.map(|t| t.value.clone()),
+        })
+    }
+
+    fn service(&mut self, sourced: &Sourced<RawService>, names: &Names) -> Option<Service> {
+        let raw = &sourced.item.value;
+        self.reference(sourced.at(&raw.team), "team", &raw.team.value, &names.teams);
+        let runbook = match &raw.runbook {
+            Some(runbook) => self.http_url(&sourced.at(runbook), &runbook.value, "runbook"),
+            None => {
+                self.diagnostics.warning(
+                    &sourced.at(&raw.name),
+                    format!(
+                        "service `{}` has no runbook; whoever is paged for it will have no instructions",
+                        raw.name.value
+                    ),
+                );
+                None
+            }
+        };
+        let support_hours = match &raw.support_hours {
+            Some(hours) => Some(self.support_hours(sourced, &hours.value)?),
+            None => None,
+        };
+        Some(Service {
+            name: raw.name.value.clone(),
+            team: raw.team.value.clone(),
+            description: raw.description.clone(),
+            runbook,
+            support_hours,
+        })
+    }
+
+    fn support_hours(
+        &mut self,
+        service: &Sourced<RawService>,
+        raw: &crate::raw::RawSupportHours,
+    ) -> Option<SupportHours> {
+        let time_zone = self.time_zone(&service.at(&raw.time_zone), &raw.time_zone.value);
+        let mut windows = Vec::new();
+        for window in &raw.windows {
+            let window = &window.value;
+            let days = window
+                .days
+                .value
+                .parse::<DaySet>()
+                .map_err(|e| {
+                    self.diagnostics
+                        .error(&service.at(&window.days), e.to_string())
+                })
+                .ok();
+            let start = parse_time_of_day(&window.start.value)
+                .map_err(|e| {
+                    self.diagnostics
+                        .error(&service.at(&window.start), e.to_string())
+                })
+                .ok();
+            let end = parse_time_of_day(&window.end.value)
+                .map_err(|e| {
+                    self.diagnostics
+                        .error(&service.at(&window.end), e.to_string())
+                })
+                .ok();
+            if let (Some(days), Some(start), Some(end)) = (days, start, end) {
+                windows.push(WeeklyWindow { days, start, end });
+            }
+        }
+        if raw.windows.is_empty() {
+            self.diagnostics.error(
+                &service.at(&raw.time_zone),
+                "support_hours needs at least one window, e.g. `{days: mon-fri, start: \"09:00\", end: \"17:00\"}`",
+            );
+        }
+        Some(SupportHours {
+            time_zone: time_zone?,
+            windows,
+        })
+    }
+
+    fn channel(&mut self, sourced: &Sourced<RawChannel>) -> Option<Channel> {
+        let raw = &sourced.item.value;
+        let kind = raw.kind.value;
+        let type_name = match kind {
+            ChannelType::Webhook => "webhook",
+            ChannelType::Chat => "chat",
+            ChannelType::Ntfy => "ntfy",
+            ChannelType::Sms => "sms",
+            ChannelType::Voice => "voice",
+            ChannelType::Log => "log",
+        };
+        // Each field applies to some types only; a field given to a type that
+        // ignores it is a mistake worth pointing at.
+        let fields: [(&str, Option<Pos>, &[ChannelType]); 8] = [
+            (
+                "url",
+                raw.url.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Webhook, ChannelType::Chat],
+            ),
+            (
+                "signing_secret",
+                raw.signing_secret.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Webhook],
+            ),
+            (
+                "server",
+                raw.server.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Ntfy],
+            ),
+            (
+                "token",
+                raw.token.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Ntfy],
+            ),
+            (
+                "api_url",
+                raw.api_url.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Sms, ChannelType::Voice],
+            ),
+            (
+                "account_sid",
+                raw.account_sid.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Sms, ChannelType::Voice],
+            ),
+            (
+                "auth_token",
+                raw.auth_token.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Sms, ChannelType::Voice],
+            ),
+            (
+                "from",
+                raw.from.as_ref().map(|v| sourced.at(v)),
+                &[ChannelType::Sms, ChannelType::Voice],
+            ),
+        ];
+        for (field, at, applies_to) in &fields {
+            if let Some(at) = at
+                && !applies_to.contains(&kind)
+            {
+                self.diagnostics.error(
+                    at,
+                    format!("field `{field}` does not apply to a `{type_name}` channel"),
+                );
+            }
+        }
+        let errors_before = self.diagnostics.error_count();
+        let channel_kind = match kind {
+            ChannelType::Webhook | ChannelType::Chat => {
+                let url = self.required(sourced, raw.url.as_ref(), "url", type_name);
+                let url = url.and_then(|url| {
+                    let secret = self.secret(&sourced.at(url), &url.value, true)?;
+                    self.http_url(&sourced.at(url), secret.expose(), "url")?;
+                    Some(secret)
+                });
+                if kind == ChannelType::Chat {
+                    ChannelKind::Chat { url: url? }
+                } else {
+                    let signing_secret = match &raw.signing_secret {
+                        Some(s) => Some(self.secret(&sourced.at(s), &s.value, false)?),
+                        None => None,
+                    };
+                    ChannelKind::Webhook {
+                        url: url?,
+                        signing_secret,
+                    }
+                }
+            }
+            ChannelType::Ntfy => {
+                let server = match &raw.server {
+                    Some(server) => self.http_url(&sourced.at(server), &server.value, "server"),
+                    None => Url::parse("https://ntfy.sh").ok(),
+                };
+                let token = match &raw.token {
+                    Some(t) => Some(self.secret(&sourced.at(t), &t.value, false)?),
+                    None => None,
+                };
+                ChannelKind::Ntfy {
+                    server: server?,
+                    token,
+                }
+            }
+            ChannelType::Sms | ChannelType::Voice => {
+                let api_url = match &raw.api_url {
+                    Some(api) => self.http_url(&sourced.at(api), &api.value, "api_url"),
+                    None => Url::parse("https://api.twilio.com").ok(),
+                };
+                let account_sid =
+                    self.required(sourced, raw.account_sid.as_ref(), "account_sid", type_name);
+                let auth_token = self
+                    .required(sourced, raw.auth_token.as_ref(), "auth_token", type_name)
+                    .and_then(|t| self.secret(&sourced.at(t), &t.value, false));
+                let from = self.required(sourced, raw.from.as_ref(), "from", type_name);
+                if let Some(from) = from
+                    && !is_phone_number(&from.value)
+                {
+                    self.diagnostics.error(
+                        &sourced.at(from),
+                        format!(
+                            "`{}` is not a phone number in E.164 form, e.g. `+353861234567`",
+                            from.value
+                        ),
+                    );
+                }
+                let api = TwilioApi {
+                    api_url: api_url?,
+                    account_sid: account_sid?.value.clone(),
+                    auth_token: auth_token?,
+                    from: from?.value.clone(),
+                };
+                if kind == ChannelType::Sms {
+                    ChannelKind::Sms(api)
+                } else {
+                    ChannelKind::Voice(api)
+                }
+            }
+            ChannelType::Log => ChannelKind::Log,
+        };
+        (self.diagnostics.error_count() == errors_before).then(|| Channel {
+            name: raw.name.value.clone(),
+            kind: channel_kind,
+        })
+    }
+
+    fn integration(&mut self, sourced: &Sourced<RawIntegration>) -> Option<Integration> {
+        let raw = &sourced.item.value;
+        let at = sourced.at(&raw.token);
+        let token = match &raw.token.value {
+            SecretSource::Sha256(hex) => TokenDigest::from_hex(hex).or_else(|| {
+                self.diagnostics.error(
+                    &at,
+                    "`sha256` must be 64 hexadecimal digits: the SHA-256 digest of the token",
+                );
+                None
+            })?,
+            SecretSource::Literal(_) => {
+                self.diagnostics.error(
+                    &at,
+                    "a token must not be written in configuration; give its digest (`token: {sha256: ...}`, printed by `pagerbound integration token`) or a reference (`{env: NAME}`, `{file: PATH}`)",
+                );
+                return None;
+            }
+            source => {
+                let secret = self.secret(&at, source, false)?;
+                if secret.expose().len() < 16 {
+                    self.diagnostics.error(
+                        &at,
+                        "an integration token must be at least 16 characters long",
+                    );
+                    return None;
+                }
+                TokenDigest::of(secret.expose())
+            }
+        };
+        Some(Integration {
+            name: raw.name.value.clone(),
+            description: raw.description.clone(),
+            token,
+        })
+    }
+
+    /// Checks that span objects: a token used by two integrations, users in
+    /// no team.
+    fn cross_checks(
+        &mut self,
+        config: &Config,
+        users: &BTreeMap<String, Sourced<RawUser>>,
+        integrations: &BTreeMap<String, Sourced<RawIntegration>>,
+    ) {
+        let mut owners: std::collections::HashMap<TokenDigest, &str> = Default::default();
+        for (name, integration) in &config.integrations {
+            if let Some(first) = owners.insert(integration.token, name)
+                && let Some(sourced) = integrations.get(name)
+            {
+                self.diagnostics.error(
+                    &sourced.at(&sourced.item.value.token),
+                    format!(
+                        "integrations `{first}` and `{name}` share a token; give each sender its own"
+                    ),
+                );
+            }
+        }
+        let members: BTreeSet<&str> = config
+            .teams
+            .values()
+            .flat_map(|t| t.members.iter().map(String::as_str))
+            .collect();
+        for (name, user) in users {
+            if config.users.contains_key(name)
+                && !members.contains(name.as_str())
+                && !config.teams.is_empty()
+            {
+                self.diagnostics.warning(
+                    &user.at(&user.item.value.name),
+                    format!("user `{name}` is a member of no team"),
+                );
+            }
+        }
+    }
+
+    /// Reports an undefined reference; returns whether it is defined.
+    fn reference(&mut self, at: Pos, kind: &str, name: &str, defined: &BTreeSet<String>) -> bool {
+        if defined.contains(name) {
+            return true;
+        }
+        self.diagnostics.error(
+            &at,
+            format!(
+                "{kind} `{name}` is not defined{}",
+                hint::suffix(name, defined.iter().map(String::as_str))
+            ),
+        );
+        false
+    }
+
+    fn required<'v, T>(
+        &mut self,
+        sourced: &Sourced<RawChannel>,
+        value: Option<&'v Spanned<T>>,
+        field: &str,
+        type_name: &str,
+    ) -> Option<&'v Spanned<T>> {
+        if value.is_none() {
+            self.diagnostics.error(
+                &sourced.at(&sourced.item.value.kind),
+                format!("a `{type_name}` channel needs `{field}`"),
+            );
+        }
+        value
+    }
+
+    fn time_zone(&mut self, at: &Pos, name: &str) -> Option<TimeZone> {
+        match TimeZone::get(name) {
+            Ok(zone) => Some(zone),
+            Err(_) => {
+                let available = jiff::tz::db().available();
+                let candidates: Vec<String> = available.map(|n| n.as_str().to_owned()).collect();
+                self.diagnostics.error(
+                    at,
+                    format!(
+                        "time zone `{name}` is not a known IANA zone{}",
+                        hint::suffix(name, candidates.iter().map(String::as_str))
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn http_url(&mut self, at: &Pos, text: &str, field: &str) -> Option<Url> {
+        match Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            _ => {
+                self.diagnostics.error(
+                    at,
+                    format!("{field} `{}` is not an http(s) URL", redact_url(text)),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a secret. Inline values are allowed only where
+    /// `inline_allowed` (URLs that may or may not embed a key).
+    fn secret(&mut self, at: &Pos, source: &SecretSource, inline_allowed: bool) -> Option<Secret> {
+        match source {
+            SecretSource::Literal(value) if inline_allowed => Some(Secret::new(value.clone())),
+            SecretSource::Literal(_) => {
+                self.diagnostics.error(
+                    at,
+                    "secrets are not written in configuration; reference one with `{env: NAME}` or `{file: PATH}`",
+                );
+                None
+            }
+            SecretSource::Env(variable) => match self.environment.var(variable) {
+                Some(value) if !value.is_empty() => Some(Secret::new(value)),
+                _ => {
+                    self.diagnostics
+                        .error(at, format!("environment variable `{variable}` is not set"));
+                    None
+                }
+            },
+            SecretSource::File(path) => match std::fs::read_to_string(self.base_dir.join(path)) {
+                Ok(value) if !value.trim().is_empty() => {
+                    Some(Secret::new(value.trim_end().to_owned()))
+                }
+                Ok(_) => {
+                    self.diagnostics
+                        .error(at, format!("secret file `{path}` is empty"));
+                    None
+                }
+                Err(error) => {
+                    self.diagnostics
+                        .error(at, format!("cannot read secret file `{path}`: {error}"));
+                    None
+                }
+            },
+            SecretSource::Sha256(_) => {
+                self.diagnostics.error(
+                    at,
+                    "a digest cannot be used here: pagerbound must send this secret; reference it with `{env: NAME}` or `{file: PATH}`",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// `+` and 8 to 15 digits.
+fn is_phone_number(text: &str) -> bool {
+    text.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// A URL fit for an error message: without user info or query, which may
+/// hold keys.
+fn redact_url(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(mut url) => {
+            let _ = url.set_password(None);
+            let _ = url.set_username("");
+            url.set_query(None);
+            url.to_string()
+        }
+        Err(_) => text.chars().take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        assert!(is_phone_number("+353861234567"));
+        assert!(!is_phone_number("0861234567"));
+        assert!(!is_phone_number("+353 86 123"));
+        assert!(!is_phone_number("+1"));
+    }
+}

@@ -1,0 +1,417 @@
+//! Loading configuration directories as users write them: valid ones,
+//! ones with many mistakes, and random garbage.
+
+use pagerbound_config::{DatabaseLocation, Diagnostic, Severity, load, load_with};
+use pagerbound_core::ChannelKind;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn dir_with(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// `(file name, line, column, severity, message)`, for exact comparisons.
+fn summary(dir: &Path, diagnostics: &[Diagnostic]) -> Vec<(String, u64, u64, Severity, String)> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let file = d
+                .file
+                .strip_prefix(dir)
+                .unwrap_or(&d.file)
+                .display()
+                .to_string();
+            (file, d.line, d.column, d.severity, d.message.clone())
+        })
+        .collect()
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+#[test]
+fn the_examples_are_valid_without_warnings() {
+    for path in [examples().join("quickstart"), examples()] {
+        let loaded = load(&path).unwrap_or_else(|rejected| panic!("{:#?}", rejected.diagnostics));
+        assert!(loaded.warnings.is_empty(), "{:#?}", loaded.warnings);
+        let config = loaded.config;
+        assert_eq!(config.teams["payments"].members, ["alice", "bob"]);
+        assert_eq!(config.services["checkout"].team, "payments");
+        assert_eq!(
+            config.users["alice"].time_zone.iana_name(),
+            Some("Europe/Dublin")
+        );
+        assert!(config.integrations["prometheus"].accepts("pbi_quickstart-only-token-replace-me"));
+        assert_eq!(config.files.len(), 6);
+    }
+}
+
+#[test]
+fn every_mistake_is_reported_at_its_place() {
+    let dir = dir_with(&[
+        (
+            "teams.yaml",
+            "teams:\n  - name: payments\n    members: [alice, bobb]\n",
+        ),
+        (
+            "services.yaml",
+            "\
+services:
+  - name: checkout
+    team: payments
+    runbok: https://runbooks.example.com/checkout
+  - name: search
+    team: paymnts
+    runbook: https://runbooks.example.com/search
+",
+        ),
+        (
+            "users.yaml",
+            "\
+users:
+  - name: alice
+    time_zone: Europe/Dublinn
+    contact_methods:
+      - channel: dev-log
+",
+        ),
+        (
+            "channels.yaml",
+            "channels:\n  - name: dev-log\n    type: lgo\n",
+        ),
+    ]);
+    let rejected = load(dir.path()).expect_err("the configuration has errors");
+    assert_eq!(
+        summary(dir.path(), &rejected.diagnostics),
+        vec![
+            ("channels.yaml".into(), 3, 11, Severity::Error, "unknown value `lgo`, did you mean `log`?".into()),
+            ("services.yaml".into(), 4, 5, Severity::Error, "unknown field `runbok`, did you mean `runbook`?".into()),
+            ("services.yaml".into(), 6, 11, Severity::Error, "team `paymnts` is not defined, did you mean `payments`?".into()),
+            ("teams.yaml".into(), 3, 22, Severity::Error, "user `bobb` is not defined".into()),
+            (
+                "users.yaml".into(),
+                3,
+                16,
+                Severity::Error,
+                "time zone `Europe/Dublinn` is not a known IANA zone, did you mean `Europe/Dublin`?".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_bad_item_does_not_hide_the_others_nor_cause_false_alarms() {
+    // `checkout` cannot be read, but it is still known to exist: the
+    // reference from `search` is not reported a second time.
+    let dir = dir_with(&[(
+        "all.yaml",
+        "\
+teams:
+  - name: payments
+    oops: true
+    members: []
+services:
+  - name: search
+    team: payments
+    runbook: https://runbooks.example.com/search
+  - name: ledger
+    team: nobody
+    runbook: https://runbooks.example.com/ledger
+",
+    )]);
+    let rejected = load(dir.path()).expect_err("errors");
+    assert_eq!(
+        summary(dir.path(), &rejected.diagnostics),
+        vec![
+            (
+                "all.yaml".into(),
+                3,
+                5,
+                Severity::Error,
+                "unknown field `oops`; expected one of `name`, `description`, `members`".into()
+            ),
+            (
+                "all.yaml".into(),
+                10,
+                11,
+                Severity::Error,
+                "team `nobody` is not defined".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn warnings_do_not_refuse_a_configuration() {
+    let dir = dir_with(&[(
+        "pagerbound.yaml",
+        "\
+teams:
+  - name: payments
+    members: [alice]
+users:
+  - name: alice
+    time_zone: UTC
+services:
+  - name: checkout
+    team: payments
+",
+    )]);
+    let loaded = load(dir.path()).expect("valid");
+    assert_eq!(
+        summary(dir.path(), &loaded.warnings),
+        vec![
+            (
+                "pagerbound.yaml".into(),
+                5,
+                11,
+                Severity::Warning,
+                "user `alice` has no contact methods and cannot be paged".into()
+            ),
+            (
+                "pagerbound.yaml".into(),
+                8,
+                11,
+                Severity::Warning,
+                "service `checkout` has no runbook; whoever is paged for it will have no instructions".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_directory_is_merged_and_duplicates_across_files_are_refused() {
+    let dir = dir_with(&[
+        (
+            "a.yaml",
+            "teams:\n  - name: payments\n    members: [alice]\n",
+        ),
+        (
+            "nested/b.yml",
+            "users:\n  - name: alice\n    time_zone: UTC\n    contact_methods: [{channel: log}]\n",
+        ),
+        ("nested/c.yaml", "channels:\n  - {name: log, type: log}\n"),
+        (".hidden.yaml", "this is not: [valid"),
+        ("README.md", "not configuration"),
+    ]);
+    let loaded = load(dir.path()).expect("valid");
+    assert_eq!(loaded.config.files.len(), 3);
+    assert!(loaded.config.users.contains_key("alice"));
+
+    std::fs::write(dir.path().join("d.yaml"), "teams:\n  - name: payments\n").expect("write");
+    let rejected = load(dir.path()).expect_err("duplicate");
+    let messages: Vec<String> = rejected.errors().map(|d| d.to_string()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("d.yaml:2:11: error: team `payments` is already defined at ")
+            && messages[0].contains("a.yaml:2:11"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn settings_may_be_given_once() {
+    let dir = dir_with(&[
+        ("a.yaml", "settings:\n  listen: 127.0.0.1:9999\n"),
+        ("b.yaml", "settings:\n  listen: 127.0.0.1:9998\n"),
+    ]);
+    let rejected = load(dir.path()).expect_err("two settings blocks");
+    let message = rejected.errors().next().expect("an error").to_string();
+    assert!(
+        message.contains("b.yaml:2:3: error: settings are already given at"),
+        "{message}"
+    );
+}
+
+#[test]
+fn settings_have_defaults_and_are_checked() {
+    let dir = dir_with(&[("a.yaml", "teams: []\n")]);
+    let settings = load(dir.path()).expect("valid").config.settings;
+    assert_eq!(settings.listen.to_string(), "127.0.0.1:9095");
+    assert_eq!(
+        settings.database,
+        DatabaseLocation::Sqlite(dir.path().join("pagerbound.db"))
+    );
+    assert_eq!(settings.external_url.as_str(), "http://127.0.0.1:9095/");
+    assert_eq!(settings.max_request_body, 4 << 20);
+
+    let dir = dir_with(&[(
+        "a.yaml",
+        "settings:\n  listen: 0.0.0.0:8080\n  database: postgres://pb@db/pb\n  max_request_body: 1MiB\n",
+    )]);
+    let settings = load(dir.path()).expect("valid").config.settings;
+    assert_eq!(
+        settings.database,
+        DatabaseLocation::Postgres("postgres://pb@db/pb".into())
+    );
+    assert_eq!(settings.external_url.as_str(), "http://localhost:8080/");
+    assert_eq!(settings.max_request_body, 1 << 20);
+
+    let dir = dir_with(&[(
+        "a.yaml",
+        "settings:\n  listen: localhost\n  database: mysql://x\n  external_url: ftp://x\n  max_request_body: 12 parsecs\n",
+    )]);
+    let rejected = load(dir.path()).expect_err("bad settings");
+    let lines: Vec<u64> = rejected.errors().map(|d| d.line).collect();
+    assert_eq!(lines, [2, 3, 4, 5], "{:#?}", rejected.diagnostics);
+}
+
+#[test]
+fn secrets_come_from_the_environment_and_files_never_inline() {
+    let dir = dir_with(&[
+        ("twilio-token", "twilio-secret\n"),
+        (
+            "channels.yaml",
+            "\
+channels:
+  - name: hook
+    type: webhook
+    url: https://hooks.example.com/pagerbound
+    signing_secret: { env: HOOK_SECRET }
+  - name: phone
+    type: sms
+    api_url: http://127.0.0.1:9999
+    account_sid: AC123
+    auth_token: { file: twilio-token }
+    from: \"+15550001111\"
+integrations:
+  - name: prometheus
+    token: { env: PROM_TOKEN }
+",
+        ),
+    ]);
+    let environment: BTreeMap<String, String> = [
+        ("HOOK_SECRET".to_owned(), "hook-secret".to_owned()),
+        (
+            "PROM_TOKEN".to_owned(),
+            "a-long-enough-ingest-token".to_owned(),
+        ),
+    ]
+    .into();
+    let config = load_with(dir.path(), &environment).expect("valid").config;
+    match &config.channels["hook"].kind {
+        ChannelKind::Webhook { signing_secret, .. } => {
+            assert_eq!(
+                signing_secret.as_ref().map(|s| s.expose()),
+                Some("hook-secret")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match &config.channels["phone"].kind {
+        ChannelKind::Sms(api) => {
+            assert_eq!(api.auth_token.expose(), "twilio-secret");
+            assert_eq!(api.api_url.as_str(), "http://127.0.0.1:9999/");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(config.integrations["prometheus"].accepts("a-long-enough-ingest-token"));
+
+    let rejected = load_with(dir.path(), &BTreeMap::new()).expect_err("variables missing");
+    let messages: Vec<&str> = rejected.errors().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "environment variable `HOOK_SECRET` is not set",
+            "environment variable `PROM_TOKEN` is not set"
+        ]
+    );
+}
+
+#[test]
+fn unreadable_input_is_an_error_not_a_panic() {
+    let dir = dir_with(&[]);
+    std::fs::write(dir.path().join("binary.yaml"), [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    let rejected = load(dir.path()).expect_err("not UTF-8");
+    assert!(
+        rejected
+            .errors()
+            .next()
+            .expect("error")
+            .message
+            .contains("not UTF-8")
+    );
+
+    let empty = dir_with(&[("notes.txt", "hello")]);
+    let rejected = load(empty.path()).expect_err("no files");
+    assert!(
+        rejected
+            .errors()
+            .next()
+            .expect("error")
+            .message
+            .contains("no configuration files")
+    );
+
+    let rejected = load(Path::new("/nonexistent/pagerbound")).expect_err("missing");
+    assert!(
+        rejected
+            .errors()
+            .next()
+            .expect("error")
+            .message
+            .contains("cannot read configuration")
+    );
+}
+
+/// Fragments that make random documents look like configuration, so that
+/// the generator reaches the validator and not only the YAML parser.
+fn yamlish() -> impl Strategy<Value = String> {
+    let fragment = prop_oneof![
+        Just("teams:\n".to_owned()),
+        Just("users:\n".to_owned()),
+        Just("services:\n".to_owned()),
+        Just("channels:\n".to_owned()),
+        Just("integrations:\n".to_owned()),
+        Just("settings:\n".to_owned()),
+        Just("  - name: a\n".to_owned()),
+        Just("  - {name: b, type: log}\n".to_owned()),
+        Just("    team: a\n".to_owned()),
+        Just("    time_zone: Europe/Dublin\n".to_owned()),
+        Just("    members: [a, b]\n".to_owned()),
+        Just("    token: {sha256: 00}\n".to_owned()),
+        Just("  listen: 1.2.3.4:5\n".to_owned()),
+        Just("    support_hours: {time_zone: UTC, windows: [{days: mon, start: \"09:00\", end: \"10:00\"}]}\n".to_owned()),
+        Just("&a x: *a\n".to_owned()),
+        Just("---\n".to_owned()),
+        "[ -~]{0,20}\n",
+        "\\PC{0,10}",
+    ];
+    prop::collection::vec(fragment, 0..12).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let dir = dir_with(&[]);
+        std::fs::write(dir.path().join("random.yaml"), &bytes).expect("write");
+        let _ = load(dir.path());
+    }
+
+    #[test]
+    fn random_configuration_like_text_never_panics(text in yamlish()) {
+        let dir = dir_with(&[("random.yaml", &text)]);
+        match load(dir.path()) {
+            Ok(_) => {}
+            Err(rejected) => {
+                // Every refusal says why, and where.
+                prop_assert!(rejected.errors().count() > 0);
+                for error in rejected.errors() {
+                    prop_assert!(!error.message.is_empty());
+                    prop_assert!(error.file.ends_with("random.yaml"));
+                }
+            }
+        }
+    }
+}

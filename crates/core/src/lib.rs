@@ -1,0 +1,30 @@
+//! pagerbound's domain as plain data and pure functions.
+//!
+//! Nothing in this crate performs I/O or reads a clock: every function that
+//! needs the time takes `now` (a [`jiff::Timestamp`]) as an argument. That is
+//! what keeps schedule simulations, burn-rate maths and backtests fast,
+//! deterministic and testable.
+//!
+//! Modules are organised by domain, with the names of `DESIGN.md`'s
+//! vocabulary.
+
+pub mod access;
+pub mod channel;
+pub mod duration;
+pub mod integration;
+pub mod name;
+pub mod secret;
+pub mod service;
+pub mod team;
+pub mod time_window;
+pub mod token;
+pub mod user;
+
+pub use access::Role;
+pub use channel::{Channel, ChannelKind};
+pub use duration::Duration;
+pub use integration::Integration;
+pub use secret::Secret;
+pub use service::{Service, SupportHours};
+pub use team::Team;
+pub use user::{ContactMethod, User};

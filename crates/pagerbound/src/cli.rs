@@ -1,0 +1,123 @@
+//! The command line.
+
+use crate::logging::LogFormat;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pagerbound_core::Role;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Keeps the pager bounded: pages only for what threatens an SLO, runs
+/// on-call and incidents, and measures on-call health.
+#[derive(Debug, Parser)]
+#[command(name = "pagerbound", version, propagate_version = true)]
+pub struct Cli {
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "PAGERBOUND_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Validate a configuration; exits non-zero when it has errors.
+    Check(CheckArgs),
+    /// Bring the database schema up to date, then exit.
+    Migrate(DatabaseArgs),
+    /// Manage API tokens (directly in the database).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Ingest integrations.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+}
+
+/// Where the configuration and the database are.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Configuration file or directory.
+    #[arg(
+        long,
+        short,
+        env = "PAGERBOUND_CONFIG",
+        default_value = "pagerbound.yaml"
+    )]
+    pub config: PathBuf,
+    /// Database: a SQLite file (`sqlite:PATH` or a path) or a `postgres://`
+    /// URL. Overrides `settings.database`.
+    #[arg(long, env = "PAGERBOUND_DATABASE")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on, e.g. `0.0.0.0:9095`. Overrides `settings.listen`.
+    #[arg(long, env = "PAGERBOUND_LISTEN")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Configuration file or directory.
+    #[arg(env = "PAGERBOUND_CONFIG", default_value = "pagerbound.yaml")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// `file:line:column: severity: message`, one per line.
+    Text,
+    /// A JSON document with every diagnostic.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user; it is printed once.
+    Create {
+        /// The user (as named in the configuration).
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+        role: Role,
+        /// What the token is for.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        id: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Make a new random ingest token and print it with the digest to put in
+    /// the configuration.
+    Token {
+        /// The integration's name, for the printed configuration snippet.
+        #[arg(long, default_value = "prometheus")]
+        name: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse::<Role>().map_err(|e| e.to_string())
+}

@@ -1,0 +1,480 @@
+//! The `pagerbound` binary as users run it: `check`, `token`, `migrate`,
+//! `integration token`, and `serve` with its signals.
+
+use pagerbound_testkit::{Backend, TestDatabase, config_dir, write_files};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn pagerbound() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pagerbound"));
+    command
+        .env_remove("PAGERBOUND_CONFIG")
+        .env_remove("PAGERBOUND_DATABASE");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    pagerbound().args(args).output().expect("run pagerbound")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+const CONFIG: &[(&str, &str)] = &[
+    (
+        "teams.yaml",
+        "teams:\n  - name: payments\n    members: [alice, bob]\n",
+    ),
+    (
+        "users.yaml",
+        "\
+users:
+  - name: alice
+    time_zone: Europe/Dublin
+    contact_methods: [{channel: dev-log}]
+  - name: bob
+    time_zone: UTC
+    contact_methods: [{channel: dev-log}]
+",
+    ),
+    (
+        "channels.yaml",
+        "channels:\n  - {name: dev-log, type: log}\n",
+    ),
+];
+
+#[test]
+fn check_accepts_the_examples() {
+    for path in [examples(), examples().join("quickstart")] {
+        let output = run(&["check", path.to_str().expect("path")]);
+        assert!(
+            output.status.success(),
+            "{}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).contains(": valid (6 files, 0 warnings)"),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn check_lists_every_mistake_and_fails() {
+    let dir = config_dir(&[
+        (
+            "teams.yaml",
+            "teams:\n  - name: payments\n    members: [alice]\n",
+        ),
+        (
+            "users.yaml",
+            "users:\n  - name: alice\n    time_zone: Europe/Dublinn\n    contact_methods: [{channel: dev-log}]\n",
+        ),
+        (
+            "services.yaml",
+            "\
+services:
+  - name: checkout
+    team: payments
+    runbok: https://example.com
+  - name: search
+    team: paymnts
+",
+        ),
+        (
+            "channels.yaml",
+            "channels:\n  - {name: dev-log, type: log}\n",
+        ),
+    ]);
+    let output = run(&["check", dir.path().to_str().expect("path")]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let root = dir.path().display().to_string();
+    for expected in [
+        format!("{root}/services.yaml:4:5: error: unknown field `runbok`, did you mean `runbook`?"),
+        format!(
+            "{root}/services.yaml:5:11: warning: service `search` has no runbook; whoever is paged for it will have no instructions"
+        ),
+        format!(
+            "{root}/services.yaml:6:11: error: team `paymnts` is not defined, did you mean `payments`?"
+        ),
+        format!(
+            "{root}/users.yaml:3:16: error: time zone `Europe/Dublinn` is not a known IANA zone, did you mean `Europe/Dublin`?"
+        ),
+        format!("{root}: 3 errors, 1 warning"),
+    ] {
+        assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+    }
+
+    let json = run(&[
+        "check",
+        "--format",
+        "json",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(json.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(document["valid"], false);
+    assert_eq!(document["errors"], 3);
+    assert_eq!(document["diagnostics"][0]["line"], 4);
+}
+
+#[test]
+fn check_warnings_alone_succeed() {
+    let dir = config_dir(&[("a.yaml", "teams:\n  - name: empty\n")]);
+    let output = run(&["check", dir.path().to_str().expect("path")]);
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("warning: team `empty` has no members"));
+}
+
+#[test]
+fn integration_tokens_are_printed_with_a_digest_that_the_configuration_accepts() {
+    let output = run(&["integration", "token", "--name", "prom"]);
+    assert!(output.status.success());
+    let token = stdout(&output).trim().to_owned();
+    assert!(token.starts_with("pbi_") && token.len() == 68, "{token}");
+    let snippet = stderr(&output);
+    let digest = snippet
+        .split("sha256: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("digest in the snippet");
+    let dir = config_dir(&[(
+        "integrations.yaml",
+        &format!("integrations:\n  - name: prom\n    token: {{ sha256: {digest} }}\n"),
+    )]);
+    let config = pagerbound_config::load(dir.path()).expect("valid").config;
+    assert!(config.integrations["prom"].accepts(&token));
+}
+
+#[tokio::test]
+async fn migrate_runs_alone_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let database = TestDatabase::new(backend).await;
+        let dir = config_dir(CONFIG);
+        for _ in 0..2 {
+            let output = run(&[
+                "migrate",
+                "--config",
+                dir.path().to_str().expect("path"),
+                "--database",
+                &database.location,
+            ]);
+            assert!(output.status.success(), "{backend:?}: {}", stderr(&output));
+            assert!(
+                stdout(&output).contains("schema is up to date"),
+                "{}",
+                stdout(&output)
+            );
+        }
+    }
+    // Without --database, the SQLite file goes next to the configuration.
+    let dir = config_dir(CONFIG);
+    let output = run(&["migrate", "--config", dir.path().to_str().expect("path")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(dir.path().join("pagerbound.db").exists());
+}
+
+/// A `pagerbound serve` process, with its JSON log lines.
+struct Serving {
+    child: Child,
+    logs: mpsc::Receiver<serde_json::Value>,
+    address: String,
+}
+
+impl Serving {
+    fn start(config: &Path, database: &str) -> Serving {
+        let mut child = pagerbound()
+            .args([
+                "--log-format",
+                "json",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                database,
+            ])
+            .arg("--config")
+            .arg(config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start pagerbound serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (sender, logs) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let value = serde_json::from_str(&line).unwrap_or(serde_json::Value::String(line));
+                if sender.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut serving = Serving {
+            child,
+            logs,
+            address: String::new(),
+        };
+        let listening = serving.wait_for("pagerbound is listening.");
+        serving.address = listening["address"].as_str().expect("address").to_owned();
+        serving
+    }
+
+    fn wait_for(&mut self, message: &str) -> serde_json::Value {
+        loop {
+            let line = self
+                .logs
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no log line {message:?}"));
+            if line["message"] == message {
+                return line;
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    fn get(&self, path: &str, token: &str) -> (u16, String) {
+        http(
+            &self.address,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: pb\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends a raw HTTP/1.1 request and returns the status and body.
+fn http(address: &str, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn create_token(config: &Path, database: &str, user: &str, role: &str) -> String {
+    let output = pagerbound()
+        .args([
+            "token",
+            "create",
+            "--user",
+            user,
+            "--role",
+            role,
+            "--database",
+            database,
+        ])
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("token create");
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).trim().to_owned()
+}
+
+#[tokio::test]
+async fn tokens_made_on_the_command_line_work_until_revoked() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let dir = config_dir(CONFIG);
+    let token = create_token(dir.path(), &database.location, "bob", "responder");
+    assert!(token.starts_with("pbt_"));
+
+    let unknown = pagerbound()
+        .args([
+            "token",
+            "create",
+            "--user",
+            "mallory",
+            "--database",
+            &database.location,
+        ])
+        .arg("--config")
+        .arg(dir.path())
+        .output()
+        .expect("token create");
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("user `mallory` is not defined"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    let serving = Serving::start(dir.path(), &database.location);
+    let (status, body) = serving.get("/api/v1/whoami", &token);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"responder\""), "{body}");
+
+    let list = pagerbound()
+        .args(["token", "list", "--database", &database.location])
+        .arg("--config")
+        .arg(dir.path())
+        .output()
+        .expect("token list");
+    let listing = stdout(&list);
+    let id = listing
+        .lines()
+        .find(|line| line.contains(" bob "))
+        .and_then(|line| line.split_whitespace().next())
+        .expect("bob's token in the list")
+        .to_owned();
+    assert!(!listing.contains(&token), "the list never shows tokens");
+
+    let revoke = pagerbound()
+        .args(["token", "revoke", &id, "--database", &database.location])
+        .arg("--config")
+        .arg(dir.path())
+        .output()
+        .expect("token revoke");
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    let (status, _) = serving.get("/api/v1/whoami", &token);
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn sighup_reloads_and_a_broken_file_keeps_the_running_configuration() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let dir = config_dir(CONFIG);
+    let admin = create_token(dir.path(), &database.location, "alice", "admin");
+    let mut serving = Serving::start(dir.path(), &database.location);
+
+    write_files(
+        dir.path(),
+        &[(
+            "teams.yaml",
+            "teams:\n  - name: payments\n    members: [alice, bob, zed]\n",
+        )],
+    );
+    serving.signal("HUP");
+    serving.wait_for("Configuration refused; the running configuration stays in force.");
+    let (_, teams) = serving.get("/api/v1/teams", &admin);
+    assert!(
+        teams.contains("payments") && !teams.contains("zed"),
+        "{teams}"
+    );
+    let (_, metrics) = serving.get("/metrics", &admin);
+    assert!(
+        metrics.contains("pagerbound_config_reloads_total{result=\"failure\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("pagerbound_config_last_reload_successful 0"),
+        "{metrics}"
+    );
+
+    write_files(
+        dir.path(),
+        &[(
+            "teams.yaml",
+            "teams:\n  - name: payments\n    members: [alice]\n  - name: search\n    members: [bob]\n",
+        )],
+    );
+    serving.signal("HUP");
+    serving.wait_for("Configuration reloaded.");
+    let (_, teams) = serving.get("/api/v1/teams", &admin);
+    assert!(teams.contains("search"), "{teams}");
+    let (_, metrics) = serving.get("/metrics", &admin);
+    assert!(
+        metrics.contains("pagerbound_config_reloads_total{result=\"success\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("pagerbound_config_last_reload_successful 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_then_exits() {
+    let database = TestDatabase::new(Backend::Sqlite).await;
+    let dir = config_dir(CONFIG);
+    let admin = create_token(dir.path(), &database.location, "alice", "admin");
+    let mut serving = Serving::start(dir.path(), &database.location);
+
+    // A request whose body is still arriving when SIGTERM comes.
+    let body = "{\"user\": \"bob\"}";
+    let mut stream = TcpStream::connect(&serving.address).expect("connect");
+    write!(
+        stream,
+        "POST /api/v1/tokens HTTP/1.1\r\nHost: pb\r\nAuthorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..5]
+    )
+    .expect("send the first part");
+    stream.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+    serving.signal("TERM");
+    serving.wait_for("SIGTERM received; finishing in-flight requests.");
+    stream
+        .write_all(&body.as_bytes()[5..])
+        .expect("send the rest");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+
+    serving.wait_for("pagerbound stopped.");
+    let status = serving.child.wait().expect("exit");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        TcpStream::connect(&serving.address).is_err(),
+        "no longer listening"
+    );
+}
+
+#[test]
+fn serve_refuses_a_broken_configuration_and_says_where() {
+    let dir = config_dir(&[(
+        "teams.yaml",
+        "teams:\n  - name: payments\n    membres: []\n",
+    )]);
+    let output = pagerbound()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(dir.path())
+        .output()
+        .expect("serve");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("teams.yaml:3:5: error: unknown field `membres`, did you mean `members`?"),
+        "{text}"
+    );
+    assert!(text.contains("has 1 error(s); not starting"), "{text}");
+}

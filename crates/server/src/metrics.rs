@@ -1,0 +1,182 @@
+//! The process's own metrics, served at `/metrics` in the Prometheus
+//! (OpenMetrics) text format.
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RequestLabels {
+    pub method: String,
+    /// The matched route template (`/api/v1/tokens/{id}`), never the raw
+    /// path, so that the number of series stays bounded.
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RouteLabels {
+    pub method: String,
+    pub route: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct ResultLabels {
+    pub result: &'static str,
+}
+
+/// Every metric the server records.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    process: Registry,
+    pub(crate) http_requests: Family<RequestLabels, Counter>,
+    pub(crate) http_duration: Family<RouteLabels, Histogram>,
+    pub(crate) config_reloads: Family<ResultLabels, Counter>,
+    pub(crate) config_last_reload_successful: Gauge,
+    pub(crate) config_last_reload_success_seconds: Gauge<f64, AtomicU64>,
+    pub(crate) database_errors: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("pagerbound");
+        let http_requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, route and status",
+            http_requests.clone(),
+        );
+        let http_duration = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests, by method and route",
+            http_duration.clone(),
+        );
+        let config_reloads = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "config_reloads",
+            "Configuration reloads attempted, by result (success, failure)",
+            config_reloads.clone(),
+        );
+        let config_last_reload_successful = Gauge::default();
+        registry.register(
+            "config_last_reload_successful",
+            "Whether the last configuration reload succeeded (1) or was refused (0)",
+            config_last_reload_successful.clone(),
+        );
+        let config_last_reload_success_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "config_last_reload_success_timestamp_seconds",
+            "When the configuration in force was loaded, as a Unix timestamp",
+            config_last_reload_success_seconds.clone(),
+        );
+        let database_errors = Counter::default();
+        registry.register(
+            "database_errors",
+            "Database operations that failed",
+            database_errors.clone(),
+        );
+        registry.register(
+            "build",
+            "pagerbound's version",
+            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        // Process metrics keep their standard, unprefixed names.
+        let mut process = Registry::default();
+        process.register_collector(Box::new(ProcessCollector));
+        Metrics {
+            registry,
+            process,
+            http_requests,
+            http_duration,
+            config_reloads,
+            config_last_reload_successful,
+            config_last_reload_success_seconds,
+            database_errors,
+        }
+    }
+
+    /// The exposition, in OpenMetrics text.
+    pub fn encode(&self) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode_registry(&mut text, &self.registry)
+            .and_then(|()| encode_registry(&mut text, &self.process))
+            .and_then(|()| encode_eof(&mut text));
+        text
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The standard `process_*` metrics, read from `/proc` at each scrape.
+#[derive(Debug)]
+struct ProcessCollector;
+
+impl Collector for ProcessCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Ok(process) = procfs::process::Process::myself() else {
+            return Ok(());
+        };
+        if let Ok(stat) = process.stat() {
+            let ticks = procfs::ticks_per_second() as f64;
+            let cpu = ConstCounter::new((stat.utime + stat.stime) as f64 / ticks);
+            cpu.encode(encoder.encode_descriptor(
+                "process_cpu_seconds",
+                "Total user and system CPU time spent in seconds",
+                None,
+                cpu.metric_type(),
+            )?)?;
+            let page_size = procfs::page_size();
+            let rss = ConstGauge::new((stat.rss * page_size) as i64);
+            rss.encode(encoder.encode_descriptor(
+                "process_resident_memory_bytes",
+                "Resident memory size in bytes",
+                None,
+                rss.metric_type(),
+            )?)?;
+            let virtual_memory = ConstGauge::new(stat.vsize as i64);
+            virtual_memory.encode(encoder.encode_descriptor(
+                "process_virtual_memory_bytes",
+                "Virtual memory size in bytes",
+                None,
+                virtual_memory.metric_type(),
+            )?)?;
+            if let Ok(boot) = procfs::boot_time_secs() {
+                let start = ConstGauge::new(boot as f64 + stat.starttime as f64 / ticks);
+                start.encode(encoder.encode_descriptor(
+                    "process_start_time_seconds",
+                    "Start time of the process since the Unix epoch in seconds",
+                    None,
+                    start.metric_type(),
+                )?)?;
+            }
+        }
+        if let Ok(count) = process.fd_count() {
+            let open = ConstGauge::new(count as i64);
+            open.encode(encoder.encode_descriptor(
+                "process_open_fds",
+                "Number of open file descriptors",
+                None,
+                open.metric_type(),
+            )?)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! Starting, running and stopping the server.
+
+use crate::metrics::Metrics;
+use crate::reload::{ConfigHandle, Overrides};
+use crate::state::AppState;
+use crate::store::open_store;
+use jiff::Timestamp;
+use pagerbound_config::{DatabaseLocation, Rejected};
+use pagerbound_store::StoreError;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How to start.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// A configuration file or directory.
+    pub config: PathBuf,
+    /// Overrides `settings.database`.
+    pub database: Option<DatabaseLocation>,
+    /// Overrides `settings.listen` (port 0 picks a free port).
+    pub listen: Option<SocketAddr>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the configuration has errors")]
+    Config(Rejected),
+    #[error("cannot open the database {location}: {source}")]
+    Store {
+        location: String,
+        source: StoreError,
+    },
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running server.
+pub struct Server {
+    local_addr: SocketAddr,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Loads the configuration, opens and migrates the database, and starts
+    /// answering on the listen address.
+    pub async fn start(options: ServeOptions) -> Result<Server, StartError> {
+        let metrics = Arc::new(Metrics::new());
+        let overrides = Overrides {
+            database: options.database,
+            listen: options.listen,
+        };
+        let path = options.config.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            ConfigHandle::load(path, overrides, metrics.clone()).map(|h| (h, metrics))
+        })
+        .await
+        .map_err(|e| StartError::Config(join_failure(&options.config, &e)))?;
+        let (handle, metrics) = handle.map_err(StartError::Config)?;
+        let running = handle.current();
+        for warning in &running.warnings {
+            tracing::warn!("{warning}");
+        }
+        let settings = running.config.settings.clone();
+        let location = settings.database.redacted();
+        let store = open_store(&settings.database)
+            .await
+            .map_err(|source| StartError::Store {
+                location: location.clone(),
+                source,
+            })?;
+        store.migrate().await.map_err(|source| StartError::Store {
+            location: location.clone(),
+            source,
+        })?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    address: settings.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+        let state = AppState {
+            store,
+            config: Arc::new(handle),
+            metrics,
+            settings: Arc::new(settings),
+            started_at: Timestamp::now(),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = crate::router::app(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        tracing::info!(
+            address = %local_addr,
+            database = %location,
+            config = %state.config.path().display(),
+            files = running.config.files.len(),
+            "pagerbound is listening."
+        );
+        Ok(Server {
+            local_addr,
+            state,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and
+    /// closes the database.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let result = match (&mut self.task).await {
+            Ok(result) => result,
+            Err(join_error) => Err(std::io::Error::other(join_error)),
+        };
+        self.state.store.close().await;
+        tracing::info!("pagerbound stopped.");
+        result
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP
+    /// reloads the configuration.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = signal(SignalKind::hangup())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        loop {
+            tokio::select! {
+                _ = hangup.recv() => {
+                    tracing::info!("SIGHUP received; reloading the configuration.");
+                    self.state.config.reload().await;
+                }
+                _ = terminate.recv() => {
+                    tracing::info!("SIGTERM received; finishing in-flight requests.");
+                    break;
+                }
+                _ = interrupt.recv() => {
+                    tracing::info!("SIGINT received; finishing in-flight requests.");
+                    break;
+                }
+            }
+        }
+        self.shutdown().await
+    }
+}
+
+fn join_failure(path: &std::path::Path, error: &tokio::task::JoinError) -> Rejected {
+    Rejected {
+        diagnostics: vec![pagerbound_config::Diagnostic {
+            severity: pagerbound_config::Severity::Error,
+            file: path.to_owned(),
+            line: 0,
+            column: 0,
+            message: format!("reading the configuration failed: {error}"),
+        }],
+    }
+}

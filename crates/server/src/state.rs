@@ -1,0 +1,20 @@
+//! What every request handler can reach.
+
+use crate::metrics::Metrics;
+use crate::reload::ConfigHandle;
+use jiff::Timestamp;
+use pagerbound_config::Settings;
+use pagerbound_store::Store;
+use std::sync::Arc;
+
+/// Shared by all handlers and background tasks; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<ConfigHandle>,
+    pub metrics: Arc<Metrics>,
+    /// The settings the server was started with (listen address, database,
+    /// body limit); changing them takes a restart.
+    pub settings: Arc<Settings>,
+    pub started_at: Timestamp,
+}

@@ -1,0 +1,51 @@
+//! Persistence for pagerbound: one trait, [`Store`], implemented by the
+//! SQLite backend (`pagerbound-store-sqlite`, the embedded default) and the
+//! PostgreSQL backend (`pagerbound-store-postgres`, for production and
+//! several instances). Both pass the same conformance suite
+//! (`pagerbound-testkit`).
+//!
+//! The trait is the sum of one trait per domain, so that each domain's
+//! storage lives in its own module in each backend.
+
+mod error;
+pub mod tokens;
+
+pub use error::StoreError;
+pub use tokens::{ApiToken, ApiTokens, NewApiToken};
+
+use async_trait::async_trait;
+use std::fmt;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store keeps its data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// Everything pagerbound keeps in its database.
+#[async_trait]
+pub trait Store: ApiTokens + Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Brings the schema up to date. Safe to run from several instances at
+    /// once and on every start.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Waits for in-flight queries and closes connections.
+    async fn close(&self);
+}

@@ -1,0 +1,39 @@
+//! The store conformance suite: every scenario in
+//! `pagerbound_testkit::conformance`, on SQLite and on PostgreSQL.
+
+use pagerbound_testkit::{Backend, TestStore, conformance};
+
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let test = TestStore::new(Backend::Sqlite).await;
+                    conformance::$scenario(test.store()).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let test = TestStore::new(Backend::Postgres).await;
+                    conformance::$scenario(test.store()).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    migrations_are_idempotent,
+    api_tokens_round_trip,
+    api_token_digests_are_unique,
+    api_tokens_list_in_creation_order,
+    api_tokens_revoke_once,
+    api_token_use_is_recorded_sparingly,
+);
