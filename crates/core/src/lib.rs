@@ -9,18 +9,25 @@
 //! vocabulary.
 
 pub mod access;
+pub mod alert;
 pub mod channel;
 pub mod duration;
+pub mod grouping;
+pub mod inhibition;
 pub mod integration;
+pub mod maintenance;
 pub mod name;
+pub mod routing;
 pub mod secret;
 pub mod service;
+pub mod silence;
 pub mod team;
 pub mod time_window;
 pub mod token;
 pub mod user;
 
 pub use access::Role;
+pub use alert::{Alert, Fingerprint, Labels};
 pub use channel::{Channel, ChannelKind};
 pub use duration::Duration;
 pub use integration::Integration;
