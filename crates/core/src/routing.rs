@@ -214,6 +214,8 @@ mod tests {
         )
     }
 
+    type Pairs = &'static [(&'static str, &'static str)];
+
     fn ids(tree: &Route, pairs: &[(&str, &str)]) -> Vec<String> {
         tree.matching(&labels(pairs))
             .iter()
@@ -224,7 +226,7 @@ mod tests {
     #[test]
     fn routes_like_alertmanager() {
         let tree = tree();
-        let table: [(&[(&str, &str)], &[&str]); 5] = [
+        let table: [(Pairs, &[&str]); 5] = [
             // Nothing matches: the root is the default route.
             (&[("alertname", "X")], &["root"]),
             // `continue` on audit lets payments match too; the first
