@@ -11,8 +11,8 @@
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::hint;
 use crate::raw::{
-    LIST_SECTIONS, RawChannel, RawFile, RawIntegration, RawService, RawSettings, RawTeam, RawUser,
-    SECTIONS,
+    BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawFile, RawInhibitRule, RawIntegration, RawRoute,
+    RawService, RawSettings, RawTeam, RawUser, SECTIONS,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -69,6 +69,8 @@ pub(crate) struct Document {
     pub services: Vec<Sourced<RawService>>,
     pub channels: Vec<Sourced<RawChannel>>,
     pub integrations: Vec<Sourced<RawIntegration>>,
+    pub routes: Option<Sourced<RawRoute>>,
+    pub inhibit_rules: Vec<Sourced<RawInhibitRule>>,
     /// Names of items that exist but could not be read, by section, so that
     /// references to them are not reported as undefined as well.
     pub unreadable: Vec<(&'static str, String)>,
@@ -131,6 +133,11 @@ impl Document {
             services: sourced(raw.services, &origin),
             channels: sourced(raw.channels, &origin),
             integrations: sourced(raw.integrations, &origin),
+            routes: raw.routes.map(|item| Sourced {
+                item,
+                origin: origin.clone(),
+            }),
+            inhibit_rules: sourced(raw.inhibit_rules, &origin),
             unreadable: Vec::new(),
         }
     }
@@ -167,7 +174,10 @@ fn parse_by_item(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) ->
                     ),
                 );
             }
-            OutlineValue::Settings(at) => reader.document.settings = reader.read("settings", &at),
+            OutlineValue::Block(at) if key.value == "routes" => {
+                reader.document.routes = reader.read("routes", &at);
+            }
+            OutlineValue::Block(at) => reader.document.settings = reader.read("settings", &at),
             OutlineValue::List(items) => {
                 for at in items {
                     match key.value.as_str() {
@@ -186,6 +196,10 @@ fn parse_by_item(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) ->
                         "channels" => {
                             let item = reader.read("channels", &at);
                             reader.document.channels.extend(item);
+                        }
+                        "inhibit_rules" => {
+                            let item = reader.read("inhibit_rules", &at);
+                            reader.document.inhibit_rules.extend(item);
                         }
                         _ => {
                             let item = reader.read("integrations", &at);
@@ -354,7 +368,7 @@ struct Outline {
 }
 
 enum OutlineValue {
-    Settings(Location),
+    Block(Location),
     List(Vec<Location>),
     Unknown,
 }
@@ -380,8 +394,8 @@ impl<'de> Deserialize<'de> for Outline {
                             key.value
                         )));
                     }
-                    let value = if key.value == "settings" {
-                        OutlineValue::Settings(map.next_value::<Spanned<IgnoredAny>>()?.referenced)
+                    let value = if BLOCK_SECTIONS.contains(&key.value.as_str()) {
+                        OutlineValue::Block(map.next_value::<Spanned<IgnoredAny>>()?.referenced)
                     } else if LIST_SECTIONS.contains(&key.value.as_str()) {
                         let items = map.next_value::<Vec<Spanned<IgnoredAny>>>()?;
                         OutlineValue::List(items.into_iter().map(|i| i.referenced).collect())

@@ -13,6 +13,7 @@ mod document;
 mod hint;
 mod location;
 mod raw;
+mod routes;
 mod settings;
 mod validate;
 
@@ -21,6 +22,8 @@ pub use location::{DatabaseLocation, LocationError};
 pub use settings::{DEFAULT_LISTEN, DEFAULT_MAX_REQUEST_BODY, Settings};
 
 use diagnostic::{Diagnostics, Pos};
+use pagerbound_core::inhibition::InhibitRule;
+use pagerbound_core::routing::Route;
 use pagerbound_core::{Channel, Integration, Service, Team, User};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +38,9 @@ pub struct Config {
     pub services: BTreeMap<String, Service>,
     pub channels: BTreeMap<String, Channel>,
     pub integrations: BTreeMap<String, Integration>,
+    /// The routing tree; its root is the default route.
+    pub routes: Route,
+    pub inhibit_rules: Vec<InhibitRule>,
     /// The files it was read from, in reading order.
     pub files: Vec<PathBuf>,
 }
@@ -109,11 +115,20 @@ pub fn load_with(path: &Path, environment: &dyn Environment) -> Result<Loaded, R
             }
         }
     }
+    if files.is_empty() {
+        return Err(Rejected {
+            diagnostics: diagnostics.list,
+        });
+    }
     let base_dir = base_dir(path);
+    let first_file = files
+        .first()
+        .map(|f| Pos::whole_file(&Arc::from(f.as_path())));
     let config = validate::Validator {
         diagnostics: &mut diagnostics,
         environment,
         base_dir: &base_dir,
+        first_file,
     }
     .validate(documents);
     // Report in reading order, whatever order the checks ran in.

@@ -28,19 +28,32 @@ pub(crate) struct RawFile {
     pub channels: Vec<Spanned<RawChannel>>,
     #[serde(default)]
     pub integrations: Vec<Spanned<RawIntegration>>,
+    pub routes: Option<Spanned<RawRoute>>,
+    #[serde(default)]
+    pub inhibit_rules: Vec<Spanned<RawInhibitRule>>,
 }
 
-/// The names of [`RawFile`]'s list sections, in file order.
-pub(crate) const LIST_SECTIONS: [&str; 5] =
-    ["teams", "users", "services", "channels", "integrations"];
+/// The names of [`RawFile`]'s list sections.
+pub(crate) const LIST_SECTIONS: [&str; 6] = [
+    "teams",
+    "users",
+    "services",
+    "channels",
+    "integrations",
+    "inhibit_rules",
+];
+/// The sections that are one block each.
+pub(crate) const BLOCK_SECTIONS: [&str; 2] = ["settings", "routes"];
 /// Every top-level key.
-pub(crate) const SECTIONS: [&str; 6] = [
+pub(crate) const SECTIONS: [&str; 8] = [
     "settings",
     "teams",
     "users",
     "services",
     "channels",
     "integrations",
+    "routes",
+    "inhibit_rules",
 ];
 
 /// `settings:` — how this instance runs.
@@ -58,6 +71,15 @@ pub(crate) struct RawSettings {
     /// Largest request body accepted, e.g. `4MiB` (the default) or a number
     /// of bytes.
     pub max_request_body: Option<Spanned<ByteSize>>,
+    /// How long an alert posted without `endsAt` stays firing unless it is
+    /// sent again (default `5m`, as Alertmanager).
+    pub resolve_timeout: Option<Text>,
+    /// How long resolved alerts, pages and tickets are kept (default
+    /// `400d`).
+    pub retention: Option<Text>,
+    /// The label that marks symptom alerts (default `slo`); `check` warns
+    /// about page routes that do not require it. Empty turns the lint off.
+    pub symptom_label: Option<String>,
 }
 
 /// `teams:` — a team owns services and carries their pager.
@@ -110,6 +132,9 @@ pub(crate) struct RawService {
     /// URL of the runbook responders follow.
     pub runbook: Option<Text>,
     pub support_hours: Option<Spanned<RawSupportHours>>,
+    /// The channel for notices about the service (maintenance ending while
+    /// alerts still fire).
+    pub channel: Option<Text>,
 }
 
 /// When a service is staffed.
@@ -178,6 +203,45 @@ pub(crate) struct RawIntegration {
     /// `{sha256: HEX}` (the digest of the token; safe to commit),
     /// `{env: NAME}` or `{file: PATH}` (the token itself).
     pub token: Spanned<SecretSource>,
+}
+
+/// `routes:` — the routing tree. The root is the default route: it must
+/// name a `service` and a `class`, and has no matchers. Children inherit
+/// everything but `matchers`, `continue`, `name` and `routes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoute {
+    /// Names the route in `routes test`, the API and pages (default: its
+    /// parent's name and its position, `root.0`, `slo.1`).
+    pub name: Option<Text>,
+    /// Alertmanager matchers, one per item: `severity="critical"`.
+    #[serde(default)]
+    pub matchers: Vec<Text>,
+    /// Go on matching later siblings after this route matched.
+    #[serde(rename = "continue", default)]
+    pub continue_matching: bool,
+    pub service: Option<Text>,
+    /// `page`, `ticket` or `log`.
+    pub class: Option<Text>,
+    /// Labels that group alerts; `[...]` makes every alert its own group.
+    pub group_by: Option<Spanned<Vec<Text>>>,
+    pub group_wait: Option<Text>,
+    pub group_interval: Option<Text>,
+    pub repeat_interval: Option<Text>,
+    #[serde(default)]
+    pub routes: Vec<Spanned<RawRoute>>,
+}
+
+/// `inhibit_rules:` — while an alert matching `source_matchers` fires,
+/// alerts matching `target_matchers` with equal values of the `equal`
+/// labels are muted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawInhibitRule {
+    pub source_matchers: Vec<Text>,
+    pub target_matchers: Vec<Text>,
+    #[serde(default)]
+    pub equal: Vec<Text>,
 }
 
 /// Where a secret comes from: written inline, or referenced.
@@ -325,7 +389,7 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 9] = [
+        let expectations: [(&str, Vec<&str>); 11] = [
             ("settings", fields_of::<RawSettings>()),
             ("teams", fields_of::<RawTeam>()),
             ("users", fields_of::<RawUser>()),
@@ -335,6 +399,8 @@ mod tests {
             ("services", fields_of::<RawWindow>()),
             ("channels", fields_of::<RawChannel>()),
             ("integrations", fields_of::<RawIntegration>()),
+            ("routes", fields_of::<RawRoute>()),
+            ("inhibit_rules", fields_of::<RawInhibitRule>()),
         ];
         for (name, fields) in expectations {
             assert!(!fields.is_empty());

@@ -1,6 +1,7 @@
 //! `settings:`: how this instance runs.
 
 use crate::location::DatabaseLocation;
+use pagerbound_core::Duration;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use url::Url;
@@ -12,6 +13,11 @@ pub const DEFAULT_LISTEN: SocketAddr =
 pub const DEFAULT_DATABASE_FILE: &str = "pagerbound.db";
 /// Default limit on request bodies.
 pub const DEFAULT_MAX_REQUEST_BODY: u64 = 4 << 20;
+/// Alertmanager's default resolve timeout.
+pub const DEFAULT_RESOLVE_TIMEOUT: Duration = Duration::from_mins(5);
+/// Default retention of history: a little over a year, so that a year's
+/// operational reviews can be compared.
+pub const DEFAULT_RETENTION: Duration = Duration::from_mins(400 * 24 * 60);
 
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +28,12 @@ pub struct Settings {
     pub external_url: Url,
     /// Largest request body accepted, in bytes.
     pub max_request_body: u64,
+    /// How long an alert posted without `endsAt` fires unless sent again.
+    pub resolve_timeout: Duration,
+    /// How long resolved alerts, pages and tickets are kept.
+    pub retention: Duration,
+    /// The label that marks symptom alerts, for the page-on-symptoms lint.
+    pub symptom_label: Option<String>,
 }
 
 impl Settings {
@@ -31,6 +43,9 @@ impl Settings {
             database: DatabaseLocation::Sqlite(base_dir.join(DEFAULT_DATABASE_FILE)),
             external_url: Self::default_external_url(DEFAULT_LISTEN),
             max_request_body: DEFAULT_MAX_REQUEST_BODY,
+            resolve_timeout: DEFAULT_RESOLVE_TIMEOUT,
+            retention: DEFAULT_RETENTION,
+            symptom_label: Some("slo".to_owned()),
         }
     }
 

@@ -7,13 +7,15 @@ use crate::document::{Document, Sourced};
 use crate::hint;
 use crate::location::DatabaseLocation;
 use crate::raw::{
-    ChannelType, RawChannel, RawIntegration, RawService, RawSettings, RawTeam, RawUser,
+    ChannelType, RawChannel, RawIntegration, RawRoute, RawService, RawSettings, RawTeam, RawUser,
     SecretSource,
 };
+use crate::routes::RouteFacts;
 use crate::settings::Settings;
 use crate::{Config, Environment};
 use jiff::tz::TimeZone;
 use pagerbound_core::channel::TwilioApi;
+use pagerbound_core::inhibition::InhibitRule;
 use pagerbound_core::time_window::{DaySet, WeeklyWindow, parse_time_of_day};
 use pagerbound_core::token::TokenDigest;
 use pagerbound_core::{
@@ -31,6 +33,9 @@ pub(crate) struct Validator<'a> {
     pub environment: &'a dyn Environment,
     /// Relative file paths (secrets, SQLite) are read from here.
     pub base_dir: &'a Path,
+    /// Where to report problems with no place of their own (a missing
+    /// section).
+    pub first_file: Option<Pos>,
 }
 
 /// The names defined in each section, including items that could not be
@@ -38,6 +43,7 @@ pub(crate) struct Validator<'a> {
 #[derive(Default)]
 struct Names {
     teams: BTreeSet<String>,
+    services: BTreeSet<String>,
     users: BTreeSet<String>,
     channels: BTreeMap<String, Option<ChannelType>>,
 }
@@ -45,6 +51,8 @@ struct Names {
 impl Validator<'_> {
     pub fn validate(&mut self, documents: Vec<Document>) -> Option<Config> {
         let mut settings: Option<Sourced<RawSettings>> = None;
+        let mut routes: Option<Sourced<RawRoute>> = None;
+        let mut inhibit_rules = Vec::new();
         let (mut teams, mut users, mut services, mut channels, mut integrations) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut names = Names::default();
@@ -61,11 +69,25 @@ impl Validator<'_> {
                     None => settings = Some(found),
                 }
             }
+            if let Some(found) = document.routes {
+                match &routes {
+                    Some(first) => self.diagnostics.error(
+                        &found.pos(),
+                        format!(
+                            "routes are already given at {}; give the tree in one file",
+                            first.pos()
+                        ),
+                    ),
+                    None => routes = Some(found),
+                }
+            }
+            inhibit_rules.extend(document.inhibit_rules);
             for (section, name) in document.unreadable {
                 match section {
                     "teams" => drop(names.teams.insert(name)),
                     "users" => drop(names.users.insert(name)),
                     "channels" => drop(names.channels.insert(name, None)),
+                    "services" => drop(names.services.insert(name)),
                     _ => {}
                 }
             }
@@ -83,6 +105,7 @@ impl Validator<'_> {
         let integrations = self.unique("integration", integrations, |i| &i.name);
         names.teams.extend(teams.keys().cloned());
         names.users.extend(users.keys().cloned());
+        names.services.extend(services.keys().cloned());
         names.channels.extend(
             channels
                 .iter()
@@ -90,6 +113,18 @@ impl Validator<'_> {
         );
 
         let settings = self.settings(settings.as_ref());
+        let symptom_label = settings.as_ref().and_then(|s| s.symptom_label.clone());
+        let mut facts = RouteFacts::default();
+        let tree = self.routes(
+            routes.as_ref(),
+            &names.services,
+            symptom_label.as_deref(),
+            &mut facts,
+        );
+        let inhibit_rules: Vec<InhibitRule> = inhibit_rules
+            .iter()
+            .filter_map(|rule| self.inhibit_rule(rule))
+            .collect();
         let config = Config {
             settings: settings?,
             teams: self.each(&teams, |v, t| v.team(t, &names)),
@@ -97,9 +132,12 @@ impl Validator<'_> {
             services: self.each(&services, |v, s| v.service(s, &names)),
             channels: self.each(&channels, Validator::channel),
             integrations: self.each(&integrations, Validator::integration),
+            routes: tree?,
+            inhibit_rules,
             files: Vec::new(),
         };
         self.cross_checks(&config, &users, &integrations);
+        self.route_lints(&config, &facts);
         (self.diagnostics.error_count() == 0).then_some(config)
     }
 
@@ -192,6 +230,30 @@ impl Validator<'_> {
                 ),
                 Some(bytes) => settings.max_request_body = bytes,
             }
+        }
+        for (field, text, slot) in [
+            (
+                "resolve_timeout",
+                &raw.resolve_timeout,
+                &mut settings.resolve_timeout,
+            ),
+            ("retention", &raw.retention, &mut settings.retention),
+        ] {
+            if let Some(text) = text {
+                match text.value.parse::<pagerbound_core::Duration>() {
+                    Ok(duration) if duration > pagerbound_core::Duration::ZERO => *slot = duration,
+                    Ok(_) => self.diagnostics.error(
+                        &sourced.at(text),
+                        format!("{field} must be longer than zero"),
+                    ),
+                    Err(error) => self
+                        .diagnostics
+                        .error(&sourced.at(text), format!("{field}: {error}")),
+                }
+            }
+        }
+        if let Some(label) = &raw.symptom_label {
+            settings.symptom_label = (!label.is_empty()).then(|| label.clone());
         }
         (self.diagnostics.error_count() == errors_before).then_some(settings)
     }
@@ -349,12 +411,25 @@ impl Validator<'_> {
             Some(hours) => Some(self.support_hours(sourced, &hours.value)?),
             None => None,
         };
+        if let Some(channel) = &raw.channel
+            && !names.channels.contains_key(&channel.value)
+        {
+            self.diagnostics.error(
+                &sourced.at(channel),
+                format!(
+                    "channel `{}` is not defined{}",
+                    channel.value,
+                    hint::suffix(&channel.value, names.channels.keys().map(String::as_str))
+                ),
+            );
+        }
         Some(Service {
             name: raw.name.value.clone(),
             team: raw.team.value.clone(),
             description: raw.description.clone(),
             runbook,
             support_hours,
+            channel: raw.channel.as_ref().map(|c| c.value.clone()),
         })
     }
 

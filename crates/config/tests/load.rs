@@ -2,11 +2,43 @@
 //! ones with many mistakes, and random garbage.
 
 use pagerbound_config::{DatabaseLocation, Diagnostic, Severity, load, load_with};
-use pagerbound_core::ChannelKind;
+use pagerbound_core::routing::{Class, GroupBy};
+use pagerbound_core::{ChannelKind, Duration};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
+
+/// What every configuration needs besides the part a test is about: a
+/// service and the routing tree's root (names chosen not to clash).
+const BASE: (&str, &str) = (
+    "base.yaml",
+    "\
+teams:
+  - name: ops
+    members: [oncall]
+users:
+  - name: oncall
+    time_zone: UTC
+    contact_methods: [{channel: base-log}]
+channels:
+  - {name: base-log, type: log}
+services:
+  - name: triage
+    team: ops
+    runbook: https://runbooks.example.com/triage
+routes:
+  service: triage
+  class: ticket
+",
+);
+
+/// A directory with `files` and [`BASE`].
+fn with_base(files: &[(&str, &str)]) -> TempDir {
+    let mut all = files.to_vec();
+    all.push(BASE);
+    dir_with(&all)
+}
 
 fn dir_with(files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -51,13 +83,13 @@ fn the_examples_are_valid_without_warnings() {
             Some("Europe/Dublin")
         );
         assert!(config.integrations["prometheus"].accepts("pbi_quickstart-only-token-replace-me"));
-        assert_eq!(config.files.len(), 6);
+        assert_eq!(config.files.len(), 7);
     }
 }
 
 #[test]
 fn every_mistake_is_reported_at_its_place() {
-    let dir = dir_with(&[
+    let dir = with_base(&[
         (
             "teams.yaml",
             "teams:\n  - name: payments\n    members: [alice, bobb]\n",
@@ -112,7 +144,7 @@ users:
 fn a_bad_item_does_not_hide_the_others_nor_cause_false_alarms() {
     // `checkout` cannot be read, but it is still known to exist: the
     // reference from `search` is not reported a second time.
-    let dir = dir_with(&[(
+    let dir = with_base(&[(
         "all.yaml",
         "\
 teams:
@@ -152,7 +184,7 @@ services:
 
 #[test]
 fn warnings_do_not_refuse_a_configuration() {
-    let dir = dir_with(&[(
+    let dir = with_base(&[(
         "pagerbound.yaml",
         "\
 teams:
@@ -190,7 +222,7 @@ services:
 
 #[test]
 fn a_directory_is_merged_and_duplicates_across_files_are_refused() {
-    let dir = dir_with(&[
+    let dir = with_base(&[
         (
             "a.yaml",
             "teams:\n  - name: payments\n    members: [alice]\n",
@@ -204,7 +236,7 @@ fn a_directory_is_merged_and_duplicates_across_files_are_refused() {
         ("README.md", "not configuration"),
     ]);
     let loaded = load(dir.path()).expect("valid");
-    assert_eq!(loaded.config.files.len(), 3);
+    assert_eq!(loaded.config.files.len(), 4);
     assert!(loaded.config.users.contains_key("alice"));
 
     std::fs::write(dir.path().join("d.yaml"), "teams:\n  - name: payments\n").expect("write");
@@ -220,7 +252,7 @@ fn a_directory_is_merged_and_duplicates_across_files_are_refused() {
 
 #[test]
 fn settings_may_be_given_once() {
-    let dir = dir_with(&[
+    let dir = with_base(&[
         ("a.yaml", "settings:\n  listen: 127.0.0.1:9999\n"),
         ("b.yaml", "settings:\n  listen: 127.0.0.1:9998\n"),
     ]);
@@ -234,7 +266,7 @@ fn settings_may_be_given_once() {
 
 #[test]
 fn settings_have_defaults_and_are_checked() {
-    let dir = dir_with(&[("a.yaml", "teams: []\n")]);
+    let dir = with_base(&[("a.yaml", "teams: []\n")]);
     let settings = load(dir.path()).expect("valid").config.settings;
     assert_eq!(settings.listen.to_string(), "127.0.0.1:9095");
     assert_eq!(
@@ -244,7 +276,7 @@ fn settings_have_defaults_and_are_checked() {
     assert_eq!(settings.external_url.as_str(), "http://127.0.0.1:9095/");
     assert_eq!(settings.max_request_body, 4 << 20);
 
-    let dir = dir_with(&[(
+    let dir = with_base(&[(
         "a.yaml",
         "settings:\n  listen: 0.0.0.0:8080\n  database: postgres://pb@db/pb\n  max_request_body: 1MiB\n",
     )]);
@@ -256,7 +288,7 @@ fn settings_have_defaults_and_are_checked() {
     assert_eq!(settings.external_url.as_str(), "http://localhost:8080/");
     assert_eq!(settings.max_request_body, 1 << 20);
 
-    let dir = dir_with(&[(
+    let dir = with_base(&[(
         "a.yaml",
         "settings:\n  listen: localhost\n  database: mysql://x\n  external_url: ftp://x\n  max_request_body: 12 parsecs\n",
     )]);
@@ -267,7 +299,7 @@ fn settings_have_defaults_and_are_checked() {
 
 #[test]
 fn secrets_come_from_the_environment_and_files_never_inline() {
-    let dir = dir_with(&[
+    let dir = with_base(&[
         ("twilio-token", "twilio-secret\n"),
         (
             "channels.yaml",
@@ -414,4 +446,163 @@ proptest! {
             }
         }
     }
+}
+
+const PAYMENTS: (&str, &str) = (
+    "payments.yaml",
+    "\
+teams:
+  - name: payments
+    members: [alice]
+  - name: ghosts
+users:
+  - name: alice
+    time_zone: Europe/Dublin
+    contact_methods: [{channel: base-log}]
+services:
+  - name: checkout
+    team: payments
+    runbook: https://runbooks.example.com/checkout
+  - name: legacy
+    team: ghosts
+",
+);
+
+#[test]
+fn routes_inherit_from_their_parents_and_page_routes_are_linted() {
+    let dir = dir_with(&[
+        PAYMENTS,
+        (
+            "routes.yaml",
+            "\
+routes:
+  service: checkout
+  class: ticket
+  group_by: [alertname, instance]
+  group_wait: 10s
+  routes:
+    - name: slo
+      matchers: ['slo=~\".+\"']
+      class: page
+      routes:
+        - matchers: ['severity=\"info\"']
+          class: log
+          group_wait: 1m
+    - name: cpu
+      matchers: ['alertname=\"HighCPU\"']
+      class: page
+      continue: true
+    - name: legacy
+      matchers: ['service=\"legacy\"']
+      service: legacy
+      class: page
+      group_by: [...]
+inhibit_rules:
+  - source_matchers: ['alertname=\"DatacenterDown\"']
+    target_matchers: ['severity=~\"warning|critical\"']
+    equal: [dc]
+",
+        ),
+        (
+            "channels.yaml",
+            "channels:\n  - {name: base-log, type: log}\n",
+        ),
+    ]);
+    let loaded = load(dir.path()).unwrap_or_else(|r| panic!("{:#?}", r.diagnostics));
+    let routes = &loaded.config.routes;
+    assert_eq!(routes.id, "root");
+    let slo = routes.find("slo").expect("slo route");
+    assert_eq!((slo.service.as_str(), slo.class), ("checkout", Class::Page));
+    assert_eq!(slo.timing.group_wait, Duration::from_secs(10), "inherited");
+    assert_eq!(
+        slo.group_by,
+        GroupBy::Labels(vec!["alertname".into(), "instance".into()])
+    );
+    let info = routes.find("slo.0").expect("unnamed child gets its path");
+    assert_eq!(
+        (info.class, info.timing.group_wait),
+        (Class::Log, Duration::from_mins(1))
+    );
+    assert_eq!(
+        routes.find("legacy").expect("legacy").group_by,
+        GroupBy::Each
+    );
+    assert!(routes.find("cpu").expect("cpu").continue_matching);
+    assert_eq!(loaded.config.inhibit_rules.len(), 1);
+
+    let warnings: Vec<String> = loaded
+        .warnings
+        .iter()
+        .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "4:11 team `ghosts` has no members".to_owned(),
+            "13:11 service `legacy` has no runbook; whoever is paged for it will have no instructions".to_owned(),
+            "14:13 route `cpu` pages on alerts that need not carry a `slo` label, which may be causes rather than symptoms; page on SLO symptoms (add the matcher `slo=~\".+\"`) and make cause alerts tickets".to_owned(),
+            "18:13 route `legacy` pages for service `legacy`, which has no runbook: give responders instructions".to_owned(),
+            "18:13 route `legacy` pages for service `legacy`, whose team `ghosts` has no members: nobody owns these pages".to_owned(),
+            "18:13 route `legacy` pages on alerts that need not carry a `slo` label, which may be causes rather than symptoms; page on SLO symptoms (add the matcher `slo=~\".+\"`) and make cause alerts tickets".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn the_routing_tree_is_required_and_its_mistakes_are_placed() {
+    let dir = dir_with(&[
+        PAYMENTS,
+        (
+            "channels.yaml",
+            "channels:\n  - {name: base-log, type: log}\n",
+        ),
+    ]);
+    let rejected = load(dir.path()).expect_err("no routes");
+    assert_eq!(
+        summary(dir.path(), &rejected.diagnostics).into_iter().filter(|d| d.3 == Severity::Error).collect::<Vec<_>>(),
+        vec![(
+            "channels.yaml".into(),
+            0,
+            0,
+            Severity::Error,
+            "no `routes`: every alert needs a route; add a `routes:` section whose root names the default `service` and `class`".into()
+        )]
+    );
+
+    let dir = dir_with(&[
+        PAYMENTS,
+        (
+            "channels.yaml",
+            "channels:\n  - {name: base-log, type: log}\n",
+        ),
+        (
+            "routes.yaml",
+            "\
+routes:
+  class: tikcet
+  matchers: ['a=\"b\"']
+  group_wait: 5 minutes
+  routes:
+    - matchers: ['service=\"checkout\"', 'slo=~\"(\"']
+      service: chekout
+      class: page
+",
+        ),
+    ]);
+    let rejected = load(dir.path()).expect_err("bad routes");
+    let errors: Vec<String> = rejected
+        .errors()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "2:3 the root route needs `service`: the default for alerts no other route claims",
+            "2:10 unknown class `tikcet`, did you mean `ticket`?",
+            "3:14 the root route matches every alert and takes no matchers; put them on a child route",
+            "4:15 group_wait: `5 minutes` is not a duration; write a number and a unit (ms, s, m, h, d, w, y), e.g. `5m` or `1h30m`",
+            "6:40 invalid regular expression `(` for label `slo`: unclosed group",
+            "7:16 service `chekout` is not defined, did you mean `checkout`?",
+        ]
+    );
 }

@@ -15,6 +15,8 @@ pub struct Service {
     /// Where responders read what to do.
     pub runbook: Option<Url>,
     pub support_hours: Option<SupportHours>,
+    /// The channel for notices about the service.
+    pub channel: Option<String>,
 }
 
 /// The hours in which a service is staffed, in one time zone.

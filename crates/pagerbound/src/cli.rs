@@ -33,6 +33,41 @@ pub enum Command {
     /// Ingest integrations.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// The routing tree.
+    #[command(subcommand)]
+    Routes(RoutesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoutesCommand {
+    /// Print the routes, services and classes an alert with these labels
+    /// would take.
+    Test {
+        /// Configuration file or directory.
+        #[arg(
+            long,
+            short,
+            env = "PAGERBOUND_CONFIG",
+            default_value = "pagerbound.yaml"
+        )]
+        config: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// The alert's labels, as `name=value`.
+        #[arg(required = true, value_parser = parse_label)]
+        labels: Vec<(String, String)>,
+    },
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not a label; write name=value"))?;
+    if !pagerbound_core::alert::is_valid_name(name) {
+        return Err(format!("`{name}` is not a label name"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// Where the configuration and the database are.

@@ -54,6 +54,14 @@ users:
         "channels.yaml",
         "channels:\n  - {name: dev-log, type: log}\n",
     ),
+    (
+        "services.yaml",
+        "services:\n  - name: checkout\n    team: payments\n    runbook: https://runbooks.example.com/checkout\n",
+    ),
+    (
+        "routes.yaml",
+        "routes:\n  service: checkout\n  class: ticket\n",
+    ),
 ];
 
 #[test]
@@ -67,7 +75,7 @@ fn check_accepts_the_examples() {
             stderr(&output)
         );
         assert!(
-            stdout(&output).contains(": valid (6 files, 0 warnings)"),
+            stdout(&output).contains(": valid (7 files, 0 warnings)"),
             "{}",
             stdout(&output)
         );
@@ -136,7 +144,9 @@ services:
 
 #[test]
 fn check_warnings_alone_succeed() {
-    let dir = config_dir(&[("a.yaml", "teams:\n  - name: empty\n")]);
+    let mut files = CONFIG.to_vec();
+    files.push(("a.yaml", "teams:\n  - name: empty\n"));
+    let dir = config_dir(&files);
     let output = run(&["check", dir.path().to_str().expect("path")]);
     assert!(output.status.success());
     assert!(stdout(&output).contains("warning: team `empty` has no members"));
@@ -154,10 +164,11 @@ fn integration_tokens_are_printed_with_a_digest_that_the_configuration_accepts()
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .expect("digest in the snippet");
-    let dir = config_dir(&[(
-        "integrations.yaml",
-        &format!("integrations:\n  - name: prom\n    token: {{ sha256: {digest} }}\n"),
-    )]);
+    let integrations =
+        format!("integrations:\n  - name: prom\n    token: {{ sha256: {digest} }}\n");
+    let mut files = CONFIG.to_vec();
+    files.push(("integrations.yaml", &integrations));
+    let dir = config_dir(&files);
     let config = pagerbound_config::load(dir.path()).expect("valid").config;
     assert!(config.integrations["prom"].accepts(&token));
 }
@@ -477,4 +488,28 @@ fn serve_refuses_a_broken_configuration_and_says_where() {
         "{text}"
     );
     assert!(text.contains("has 1 error(s); not starting"), "{text}");
+}
+
+#[test]
+fn routes_test_prints_the_routes_an_alert_takes() {
+    let config = examples().join("quickstart");
+    let config = config.to_str().expect("path");
+    let output = run(&["routes", "test", "--config", config, "alertname=HighLatency", "service=checkout", "slo=latency"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "alert {alertname=\"HighLatency\", service=\"checkout\", slo=\"latency\"}\n\
+         route checkout-slo: service checkout, class page\n  \
+         group {alertname=\"HighLatency\", service=\"checkout\"}: wait 30s, interval 5m, repeat 4h\n"
+    );
+
+    let default = run(&["routes", "test", "--config", config, "--format", "json", "alertname=Unclaimed"]);
+    let document: serde_json::Value = serde_json::from_slice(&default.stdout).expect("JSON");
+    assert_eq!(document["routes"][0]["route"], "root");
+    assert_eq!(document["routes"][0]["default"], true);
+    assert_eq!(document["routes"][0]["class"], "ticket");
+
+    let bad = run(&["routes", "test", "--config", config, "not-a-label"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("`not-a-label` is not a label; write name=value"), "{}", stderr(&bad));
 }

@@ -47,7 +47,7 @@ async fn health_is_open_and_the_api_is_not(backend: Backend) {
     assert_eq!(status.status(), 200);
     let status: serde_json::Value = status.json().await.expect("json");
     assert_eq!(status["config"]["generation"], 1);
-    assert_eq!(status["config"]["files"].as_array().map(Vec::len), Some(4));
+    assert_eq!(status["config"]["files"].as_array().map(Vec::len), Some(5));
     test.stop().await;
 }
 

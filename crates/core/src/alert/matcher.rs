@@ -106,6 +106,7 @@ impl Matcher {
                         .last()
                         .unwrap_or_default()
                         .trim()
+                        .trim_start_matches("error: ")
                         .to_owned(),
                 })?;
             Some(compiled)

@@ -1,4 +1,5 @@
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::output::outln;
 use anyhow::Result;
 use pagerbound_config::{Diagnostic, Severity};
 use std::process::ExitCode;
@@ -15,17 +16,17 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     match args.format {
         CheckFormat::Text => {
             for diagnostic in &diagnostics {
-                println!("{diagnostic}");
+                outln!("{diagnostic}");
             }
             if errors == 0 {
-                println!(
+                outln!(
                     "{}: valid ({files} file{}, {warnings} warning{})",
                     args.path.display(),
                     plural(files),
                     plural(warnings)
                 );
             } else {
-                println!(
+                outln!(
                     "{}: {errors} error{}, {warnings} warning{}",
                     args.path.display(),
                     plural(errors),
@@ -40,7 +41,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
                 "warnings": warnings,
                 "diagnostics": diagnostics,
             });
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            outln!("{}", serde_json::to_string_pretty(&document)?);
         }
     }
     Ok(if errors == 0 {

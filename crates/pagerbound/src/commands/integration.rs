@@ -1,4 +1,5 @@
 use crate::cli::IntegrationCommand;
+use crate::output::outln;
 use anyhow::Result;
 use pagerbound_core::token::{TokenDigest, TokenKind, format_token};
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ pub fn run(command: IntegrationCommand) -> Result<ExitCode> {
             eprintln!(
                 "The token (give it to the sender, e.g. Prometheus's `authorization.credentials`):"
             );
-            println!("{token}");
+            outln!("{token}");
             eprintln!();
             eprintln!("In the configuration (only the digest; safe to commit):");
             eprintln!("integrations:");

@@ -1,5 +1,6 @@
 use super::{database_override, print_diagnostics};
 use crate::cli::DatabaseArgs;
+use crate::output::outln;
 use anyhow::{Context, Result};
 use std::process::ExitCode;
 
@@ -21,6 +22,6 @@ pub async fn run(args: DatabaseArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot open the database {}", location.redacted()))?;
     store.migrate().await.context("migration failed")?;
     store.close().await;
-    println!("{}: schema is up to date", location.redacted());
+    outln!("{}: schema is up to date", location.redacted());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 mod check;
 mod integration;
 mod migrate;
+mod routes;
 mod serve;
 mod token;
 
@@ -20,6 +21,7 @@ pub async fn run(command: Command) -> Result<ExitCode> {
         Command::Migrate(args) => migrate::run(args).await,
         Command::Token(command) => token::run(command).await,
         Command::Integration(command) => integration::run(command),
+        Command::Routes(command) => routes::run(command),
     }
 }
 

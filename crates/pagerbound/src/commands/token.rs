@@ -1,5 +1,6 @@
 use super::open_database;
 use crate::cli::TokenCommand;
+use crate::output::outln;
 use anyhow::{Context, Result};
 use jiff::Timestamp;
 use std::process::ExitCode;
@@ -22,16 +23,21 @@ pub async fn run(command: TokenCommand) -> Result<ExitCode> {
                 "Created token {} for {} with role {}. It is shown only this once:",
                 issued.stored.id, issued.stored.user, issued.stored.role
             );
-            println!("{}", issued.token);
+            outln!("{}", issued.token);
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::List { database } => {
             let (_, store) = open_database(&database).await?;
             let tokens = store.list_api_tokens().await?;
             store.close().await;
-            println!(
+            outln!(
                 "{:<6} {:<16} {:<10} {:<20} {:<20} {:<20} DESCRIPTION",
-                "ID", "USER", "ROLE", "CREATED", "LAST USED", "REVOKED"
+                "ID",
+                "USER",
+                "ROLE",
+                "CREATED",
+                "LAST USED",
+                "REVOKED"
             );
             let short = |t: Option<Timestamp>| {
                 t.map_or_else(
@@ -40,7 +46,7 @@ pub async fn run(command: TokenCommand) -> Result<ExitCode> {
                 )
             };
             for token in tokens {
-                println!(
+                outln!(
                     "{:<6} {:<16} {:<10} {:<20} {:<20} {:<20} {}",
                     token.id,
                     token.user,
@@ -59,7 +65,7 @@ pub async fn run(command: TokenCommand) -> Result<ExitCode> {
             store.close().await;
             match revoked {
                 Some(token) => {
-                    println!("Token {} of {} is revoked.", token.id, token.user);
+                    outln!("Token {} of {} is revoked.", token.id, token.user);
                     Ok(ExitCode::SUCCESS)
                 }
                 None => {

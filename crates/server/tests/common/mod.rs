@@ -41,6 +41,10 @@ services:
         "channels.yaml",
         "channels:\n  - {name: dev-log, type: log}\n",
     ),
+    (
+        "routes.yaml",
+        "routes:\n  service: checkout\n  class: ticket\n",
+    ),
 ];
 
 pub struct TestServer {
