@@ -2,6 +2,10 @@
 //! instances. Migrations take PostgreSQL's advisory lock, so instances that
 //! start together do not race.
 
+mod alerts;
+mod engine;
+mod pages;
+mod silences;
 mod tokens;
 
 use async_trait::async_trait;
@@ -86,4 +90,26 @@ where
     use sqlx::Row;
     row.try_get(name)
         .map_err(|e| StoreError::Corrupt(format!("column `{name}`: {e}")))
+}
+
+/// Reads a `timestamptz` column.
+fn instant(row: &sqlx::postgres::PgRow, name: &str) -> Result<jiff::Timestamp> {
+    Ok(column::<jiff_sqlx::Timestamp>(row, name)?.to_jiff())
+}
+
+/// Reads a nullable `timestamptz` column.
+fn optional_instant(row: &sqlx::postgres::PgRow, name: &str) -> Result<Option<jiff::Timestamp>> {
+    Ok(column::<Option<jiff_sqlx::Timestamp>>(row, name)?.map(jiff_sqlx::Timestamp::to_jiff))
+}
+
+/// Reads a `jsonb` column into `T`.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &sqlx::postgres::PgRow,
+    name: &str,
+) -> Result<T> {
+    Ok(column::<sqlx::types::Json<T>>(row, name)?.0)
+}
+
+fn to_json<T: ?Sized + serde::Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

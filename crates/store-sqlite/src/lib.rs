@@ -6,6 +6,10 @@
 //! beside the writer. Commits use `synchronous = FULL`: an answer that says
 //! "accepted" means the data is on disk.
 
+mod alerts;
+mod engine;
+mod pages;
+mod silences;
 mod tokens;
 
 use async_trait::async_trait;

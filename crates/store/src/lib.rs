@@ -7,10 +7,18 @@
 //! The trait is the sum of one trait per domain, so that each domain's
 //! storage lives in its own module in each backend.
 
+pub mod alerts;
+pub mod engine;
 mod error;
+pub mod pages;
+pub mod silences;
 pub mod tokens;
 
+pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
+pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;
+pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
+pub use silences::Silences;
 pub use tokens::{ApiToken, ApiTokens, NewApiToken};
 
 use async_trait::async_trait;
@@ -36,7 +44,9 @@ impl fmt::Display for Backend {
 
 /// Everything pagerbound keeps in its database.
 #[async_trait]
-pub trait Store: ApiTokens + Send + Sync + 'static {
+pub trait Store:
+    ApiTokens + Alerts + Silences + Pages + EngineState + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Brings the schema up to date. Safe to run from several instances at

@@ -1,0 +1,308 @@
+use crate::alerts::{labels, to_json};
+use crate::{SqliteStore, column, millis, optional_timestamp, query_error, timestamp};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use pagerbound_core::routing::Class;
+use pagerbound_store::{
+    NewPage, Page, PageEvent, PageFilter, PageState, Pages, Result, StoreError,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Sqlite, Transaction};
+
+macro_rules! columns {
+    () => {
+        "id, class, state, service, route, group_key, group_labels, title, created_at, updated_at, \
+         acknowledged_at, acknowledged_by, resolved_at, resolved_by, alert_count"
+    };
+}
+
+fn page_from_row(row: &SqliteRow) -> Result<Page> {
+    let class: String = column(row, "class")?;
+    let state: String = column(row, "state")?;
+    Ok(Page {
+        id: column(row, "id")?,
+        class: Class::parse(&class)
+            .ok_or_else(|| StoreError::Corrupt(format!("page class `{class}`")))?,
+        state: PageState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("page state `{state}`")))?,
+        service: column(row, "service")?,
+        route: column(row, "route")?,
+        group_key: column(row, "group_key")?,
+        group_labels: labels(&column::<String>(row, "group_labels")?)?,
+        title: column(row, "title")?,
+        created_at: timestamp(column(row, "created_at")?)?,
+        updated_at: timestamp(column(row, "updated_at")?)?,
+        acknowledged_at: optional_timestamp(column(row, "acknowledged_at")?)?,
+        acknowledged_by: column(row, "acknowledged_by")?,
+        resolved_at: optional_timestamp(column(row, "resolved_at")?)?,
+        resolved_by: column(row, "resolved_by")?,
+        alert_count: column(row, "alert_count")?,
+    })
+}
+
+async fn insert_event(tx: &mut Transaction<'_, Sqlite>, id: i64, event: &PageEvent) -> Result<()> {
+    sqlx::query("INSERT INTO page_events (page_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")
+        .bind(id)
+        .bind(millis(event.at))
+        .bind(&event.kind)
+        .bind(to_json(&event.detail)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(query_error(String::new))?;
+    Ok(())
+}
+
+async fn attach_alerts(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    alert_ids: &[i64],
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO page_alerts (page_id, alert_id, added_at)
+         SELECT ?1, value, ?2 FROM json_each(?3)",
+    )
+    .bind(id)
+    .bind(millis(at))
+    .bind(to_json(&alert_ids)?)
+    .execute(&mut **tx)
+    .await
+    .map_err(query_error(String::new))?;
+    sqlx::query(
+        "UPDATE pages SET alert_count = (SELECT count(*) FROM page_alerts WHERE page_id = ?1), updated_at = ?2
+         WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(millis(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(query_error(String::new))?;
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn page_in(&self, tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Page>> {
+        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM pages WHERE id = ?1"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(query_error(String::new))?;
+        row.as_ref().map(page_from_row).transpose()
+    }
+
+    /// Applies a state change that only happens from some states, and
+    /// records `event` when it did.
+    async fn change_state(
+        &self,
+        id: i64,
+        sql: &'static str,
+        by: Option<&str>,
+        at: Timestamp,
+        kind: &str,
+    ) -> Result<Option<Page>> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        let changed = sqlx::query(sql)
+            .bind(id)
+            .bind(millis(at))
+            .bind(by)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(String::new))?
+            .rows_affected();
+        if changed > 0 {
+            let detail = serde_json::json!({ "by": by });
+            insert_event(
+                &mut tx,
+                id,
+                &PageEvent {
+                    at,
+                    kind: kind.to_owned(),
+                    detail,
+                },
+            )
+            .await?;
+        }
+        let page = self.page_in(&mut tx, id).await?;
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(page)
+    }
+}
+
+#[async_trait]
+impl Pages for SqliteStore {
+    async fn open_page(&self, page: &NewPage) -> Result<Page> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO pages (class, state, service, route, group_key, group_labels, title, created_at,
+                                updated_at, alert_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 0)
+             RETURNING id",
+        )
+        .bind(page.class.as_str())
+        .bind(PageState::initial(page.class).as_str())
+        .bind(&page.service)
+        .bind(&page.route)
+        .bind(&page.group_key)
+        .bind(to_json(&page.group_labels)?)
+        .bind(&page.title)
+        .bind(millis(page.at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(query_error(String::new))?;
+        attach_alerts(&mut tx, id, &page.alert_ids, page.at).await?;
+        let event = PageEvent {
+            at: page.at,
+            kind: "opened".to_owned(),
+            detail: serde_json::json!({ "alerts": page.alert_ids.len() }),
+        };
+        insert_event(&mut tx, id, &event).await?;
+        let opened = self
+            .page_in(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))?;
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(opened)
+    }
+
+    async fn add_page_alerts(&self, id: i64, alert_ids: &[i64], event: &PageEvent) -> Result<()> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        attach_alerts(&mut tx, id, alert_ids, event.at).await?;
+        insert_event(&mut tx, id, event).await?;
+        tx.commit().await.map_err(query_error(String::new))
+    }
+
+    async fn add_page_event(&self, id: i64, event: &PageEvent) -> Result<()> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        insert_event(&mut tx, id, event).await?;
+        sqlx::query("UPDATE pages SET updated_at = ?2 WHERE id = ?1")
+            .bind(id)
+            .bind(millis(event.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(String::new))?;
+        tx.commit().await.map_err(query_error(String::new))
+    }
+
+    async fn acknowledge_page(&self, id: i64, by: &str, at: Timestamp) -> Result<Option<Page>> {
+        self.change_state(
+            id,
+            "UPDATE pages SET state = 'acknowledged', acknowledged_at = ?2, acknowledged_by = ?3, updated_at = ?2
+             WHERE id = ?1 AND state = 'triggered'",
+            Some(by),
+            at,
+            "acknowledged",
+        )
+        .await
+    }
+
+    async fn resolve_page(&self, id: i64, by: Option<&str>, at: Timestamp) -> Result<Option<Page>> {
+        self.change_state(
+            id,
+            "UPDATE pages SET state = 'resolved', resolved_at = ?2, resolved_by = ?3, updated_at = ?2
+             WHERE id = ?1 AND state <> 'resolved'",
+            by,
+            at,
+            "resolved",
+        )
+        .await
+    }
+
+    async fn page(&self, id: i64) -> Result<Option<Page>> {
+        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM pages WHERE id = ?1"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(query_error(String::new))?;
+        row.as_ref().map(page_from_row).transpose()
+    }
+
+    async fn pages(&self, filter: &PageFilter) -> Result<Vec<Page>> {
+        let states: Option<String> = if filter.states.is_empty() {
+            None
+        } else {
+            Some(to_json(
+                &filter.states.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            )?)
+        };
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM pages
+              WHERE (?1 IS NULL OR class = ?1) AND (?2 IS NULL OR service = ?2)
+                AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4)
+                AND (?5 IS NULL OR state IN (SELECT value FROM json_each(?5)))
+              ORDER BY created_at DESC, id DESC LIMIT ?6"
+        ))
+        .bind(filter.class.map(Class::as_str))
+        .bind(&filter.service)
+        .bind(filter.from.map(millis))
+        .bind(filter.to.map(millis))
+        .bind(states)
+        .bind(filter.limit)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(page_from_row).collect()
+    }
+
+    async fn page_alert_ids(&self, id: i64) -> Result<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT alert_id FROM page_alerts WHERE page_id = ?1 ORDER BY added_at, alert_id",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))
+    }
+
+    async fn page_events(&self, id: i64) -> Result<Vec<PageEvent>> {
+        let rows =
+            sqlx::query("SELECT at, kind, detail FROM page_events WHERE page_id = ?1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(query_error(String::new))?;
+        rows.iter()
+            .map(|row| {
+                let detail: String = column(row, "detail")?;
+                Ok(PageEvent {
+                    at: timestamp(column(row, "at")?)?,
+                    kind: column(row, "kind")?,
+                    detail: serde_json::from_str(&detail)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn open_pages_with_alert(&self, alert_id: i64) -> Result<Vec<Page>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM pages WHERE state <> 'resolved'
+                AND id IN (SELECT page_id FROM page_alerts WHERE alert_id = ?1)
+              ORDER BY id"
+        ))
+        .bind(alert_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(page_from_row).collect()
+    }
+}

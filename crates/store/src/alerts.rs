@@ -1,0 +1,101 @@
+//! Alerts: every occurrence (one firing period of one label set) is a row,
+//! kept after it resolves for history and health reports.
+
+use crate::Result;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use pagerbound_core::alert::{Alert, Fingerprint, Labels};
+use serde::Serialize;
+
+/// A stored alert occurrence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredAlert {
+    pub id: i64,
+    pub fingerprint: Fingerprint,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub generator_url: Option<String>,
+    pub starts_at: Timestamp,
+    /// `None`: fires until resolved explicitly.
+    pub ends_at: Option<Timestamp>,
+    /// `ends_at` came from the resolve timeout.
+    pub timeout: bool,
+    pub updated_at: Timestamp,
+    /// The integration that sent it.
+    pub integration: String,
+    /// Increases with every write of any alert; the engine follows changes
+    /// by it.
+    pub seq: i64,
+}
+
+impl StoredAlert {
+    pub fn is_firing(&self, now: Timestamp) -> bool {
+        self.ends_at.is_none_or(|end| end > now)
+    }
+}
+
+/// One change in a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertWrite {
+    /// A new occurrence.
+    Insert {
+        alert: Alert,
+        integration: String,
+        at: Timestamp,
+    },
+    /// New times (and, when `content` is given, new annotations and
+    /// generator URL) for an occurrence.
+    Update {
+        id: i64,
+        starts_at: Timestamp,
+        ends_at: Option<Timestamp>,
+        timeout: bool,
+        content: Option<(Labels, Option<String>)>,
+        at: Timestamp,
+    },
+}
+
+/// What a write assigned: the occurrence's id and the change's sequence
+/// number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub id: i64,
+    pub seq: i64,
+}
+
+#[async_trait]
+pub trait Alerts {
+    /// Applies a batch in one transaction: all of it is durable when this
+    /// returns, or none of it. Answers one [`Written`] per write, in order.
+    async fn write_alerts(&self, writes: &[AlertWrite]) -> Result<Vec<Written>>;
+
+    /// Occurrences that fire at `after` or end after it (`ends_at` is
+    /// null or later than `after`), oldest first.
+    async fn alerts_ending_after(&self, after: Timestamp) -> Result<Vec<StoredAlert>>;
+
+    /// Occurrences written after change `seq`, in change order, at most
+    /// `limit`.
+    async fn alerts_changed_since(&self, seq: i64, limit: u32) -> Result<Vec<StoredAlert>>;
+
+    /// Occurrences that were firing at some point in `[from, to)`, newest
+    /// first, at most `limit`.
+    async fn alerts_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<StoredAlert>>;
+
+    /// The occurrences with these ids (those that exist), by id.
+    async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredAlert>>;
+
+    /// Firing occurrences from `integration` whose label `name` is `value`
+    /// (events find their alert by `dedup_key` this way).
+    async fn firing_alerts_with_label(
+        &self,
+        integration: &str,
+        name: &str,
+        value: &str,
+        now: Timestamp,
+    ) -> Result<Vec<StoredAlert>>;
+}
