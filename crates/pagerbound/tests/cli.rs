@@ -494,7 +494,15 @@ fn serve_refuses_a_broken_configuration_and_says_where() {
 fn routes_test_prints_the_routes_an_alert_takes() {
     let config = examples().join("quickstart");
     let config = config.to_str().expect("path");
-    let output = run(&["routes", "test", "--config", config, "alertname=HighLatency", "service=checkout", "slo=latency"]);
+    let output = run(&[
+        "routes",
+        "test",
+        "--config",
+        config,
+        "alertname=HighLatency",
+        "service=checkout",
+        "slo=latency",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
@@ -503,7 +511,15 @@ fn routes_test_prints_the_routes_an_alert_takes() {
          group {alertname=\"HighLatency\", service=\"checkout\"}: wait 30s, interval 5m, repeat 4h\n"
     );
 
-    let default = run(&["routes", "test", "--config", config, "--format", "json", "alertname=Unclaimed"]);
+    let default = run(&[
+        "routes",
+        "test",
+        "--config",
+        config,
+        "--format",
+        "json",
+        "alertname=Unclaimed",
+    ]);
     let document: serde_json::Value = serde_json::from_slice(&default.stdout).expect("JSON");
     assert_eq!(document["routes"][0]["route"], "root");
     assert_eq!(document["routes"][0]["default"], true);
@@ -511,5 +527,9 @@ fn routes_test_prints_the_routes_an_alert_takes() {
 
     let bad = run(&["routes", "test", "--config", config, "not-a-label"]);
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("`not-a-label` is not a label; write name=value"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("`not-a-label` is not a label; write name=value"),
+        "{}",
+        stderr(&bad)
+    );
 }

@@ -5,6 +5,11 @@
 //! with `pagerbound token create` and stored only as a digest; the token's
 //! user must still exist in the configuration. A handler states the role it
 //! needs in its signature with [`Auth`].
+//!
+//! Senders of alerts ([`Sender`]) present their integration's token, as a
+//! bearer token or as the password of basic auth (Prometheus can send
+//! either); a responder's API token is accepted too, so that `amtool alert
+//! add` works with the same token as the rest of `amtool`.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -79,6 +84,77 @@ impl<N: need::Need> FromRequestParts<AppState> for Auth<N> {
     }
 }
 
+/// Who sent alerts: an integration, or a person with an API token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sender {
+    /// The integration's name, or `user:NAME` for an API token.
+    pub integration: String,
+}
+
+impl FromRequestParts<AppState> for Sender {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        sender(&parts.headers, state).await
+    }
+}
+
+/// Whether the request carries credentials at all.
+pub(crate) fn has_credentials(headers: &HeaderMap) -> bool {
+    headers.contains_key(AUTHORIZATION)
+}
+
+/// The sender named by the request's credentials.
+pub(crate) async fn sender(headers: &HeaderMap, state: &AppState) -> Result<Sender, ApiError> {
+    let presented = bearer_token(headers)
+        .map(str::to_owned)
+        .or_else(|| basic_password(headers))
+        .ok_or_else(ApiError::unauthorized)?;
+    if let Some(integration) = integration_for(state, &presented) {
+        return Ok(Sender { integration });
+    }
+    // Not an integration token: an API token may send alerts too.
+    let caller = authenticate(headers, state).await?;
+    if !caller.role.allows(Role::Responder) {
+        return Err(ApiError::forbidden(format!(
+            "sending alerts needs an integration token or the responder role; this token has the {} role",
+            caller.role
+        )));
+    }
+    Ok(Sender {
+        integration: format!("user:{}", caller.user),
+    })
+}
+
+/// The integration whose token this is.
+pub(crate) fn integration_for(state: &AppState, presented: &str) -> Option<String> {
+    let digest = TokenDigest::of(presented);
+    state
+        .config
+        .current()
+        .config
+        .integrations
+        .values()
+        .find(|i| i.token.matches(&digest))
+        .map(|i| i.name.clone())
+}
+
+/// The password of `Authorization: Basic base64(user:password)`.
+fn basic_password(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (_, password) = text.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_owned())
+}
+
 /// The token in `Authorization: Bearer TOKEN`.
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
@@ -137,6 +213,19 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, HeaderValue::from_str(value).expect("header"));
         headers
+    }
+
+    #[test]
+    fn reads_basic_auth_passwords() {
+        // base64("prometheus:s3cret")
+        assert_eq!(
+            basic_password(&headers("Basic cHJvbWV0aGV1czpzM2NyZXQ=")),
+            Some("s3cret".into())
+        );
+        // base64("prometheus:")
+        assert_eq!(basic_password(&headers("Basic cHJvbWV0aGV1czo=")), None);
+        assert_eq!(basic_password(&headers("Basic !!!")), None);
+        assert_eq!(basic_password(&headers("Bearer abc")), None);
     }
 
     #[test]

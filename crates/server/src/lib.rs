@@ -5,11 +5,13 @@
 //! and listens; [`router::app`] is the whole HTTP surface, for tests that
 //! want it without a socket.
 
+pub mod alert_status;
 pub mod api;
 pub mod auth;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod ingest;
 pub mod metrics;
 pub mod notify;
 pub mod observe;

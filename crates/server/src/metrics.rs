@@ -31,6 +31,21 @@ pub(crate) struct ResultLabels {
     pub result: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct IntegrationLabels {
+    pub integration: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct KindLabels {
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct ClassLabels {
+    pub class: &'static str,
+}
+
 /// Every metric the server records.
 #[derive(Debug)]
 pub struct Metrics {
@@ -42,6 +57,10 @@ pub struct Metrics {
     pub(crate) config_last_reload_successful: Gauge,
     pub(crate) config_last_reload_success_seconds: Gauge<f64, AtomicU64>,
     pub(crate) database_errors: Counter,
+    pub(crate) alerts_received: Family<IntegrationLabels, Counter>,
+    pub(crate) alert_writes: Family<KindLabels, Counter>,
+    pub(crate) ingest_commit_seconds: Histogram,
+    pub(crate) pages_opened: Family<ClassLabels, Counter>,
 }
 
 impl Metrics {
@@ -87,6 +106,32 @@ impl Metrics {
             "Database operations that failed",
             database_errors.clone(),
         );
+        let alerts_received = Family::<IntegrationLabels, Counter>::default();
+        registry.register(
+            "alerts_received",
+            "Alerts received, by integration (re-sends included)",
+            alerts_received.clone(),
+        );
+        let alert_writes = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "alert_writes",
+            "Alert occurrences written, by kind (insert, update); unchanged re-sends write nothing",
+            alert_writes.clone(),
+        );
+        let ingest_commit_seconds = Histogram::new([
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+        ]);
+        registry.register(
+            "ingest_commit_seconds",
+            "Time to make a batch of received alerts durable",
+            ingest_commit_seconds.clone(),
+        );
+        let pages_opened = Family::<ClassLabels, Counter>::default();
+        registry.register(
+            "pages_opened",
+            "Pages and tickets opened, by class",
+            pages_opened.clone(),
+        );
         registry.register(
             "build",
             "pagerbound's version",
@@ -104,6 +149,10 @@ impl Metrics {
             config_last_reload_successful,
             config_last_reload_success_seconds,
             database_errors,
+            alerts_received,
+            alert_writes,
+            ingest_commit_seconds,
+            pages_opened,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Starting, running and stopping the server.
 
+use crate::engine::Engine;
+use crate::ingest::Ingest;
 use crate::metrics::Metrics;
 use crate::reload::{ConfigHandle, Overrides};
 use crate::state::AppState;
@@ -11,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// How to start.
@@ -45,9 +47,14 @@ pub enum StartError {
 /// A running server.
 pub struct Server {
     local_addr: SocketAddr,
-    state: AppState,
+    /// `None` once shutting down: the ingest writer stops when the last
+    /// handle to it is gone.
+    state: Option<AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    ingest_task: JoinHandle<()>,
+    engine_task: JoinHandle<()>,
+    stop_engine: watch::Sender<bool>,
 }
 
 impl Server {
@@ -93,12 +100,25 @@ impl Server {
             address: settings.listen,
             source,
         })?;
+        let config = Arc::new(handle);
+        let (engine, engine_handle) = Engine::new(store.clone(), config.clone(), metrics.clone());
+        let (stop_engine, engine_stopped) = watch::channel(false);
+        let engine_task = engine.spawn(engine_stopped);
+        let (ingest, ingest_task) =
+            Ingest::start(store.clone(), engine_handle.clone(), metrics.clone())
+                .await
+                .map_err(|source| StartError::Store {
+                    location: location.clone(),
+                    source,
+                })?;
         let state = AppState {
             store,
-            config: Arc::new(handle),
+            config,
             metrics,
             settings: Arc::new(settings),
             started_at: Timestamp::now(),
+            ingest,
+            engine: engine_handle,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let app = crate::router::app(state.clone());
@@ -118,9 +138,12 @@ impl Server {
         );
         Ok(Server {
             local_addr,
-            state,
+            state: Some(state),
             stop: Some(stop),
             task,
+            ingest_task,
+            engine_task,
+            stop_engine,
         })
     }
 
@@ -129,11 +152,13 @@ impl Server {
     }
 
     pub fn state(&self) -> &AppState {
-        &self.state
+        self.state
+            .as_ref()
+            .expect("the state is there until shutdown")
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, and
-    /// closes the database.
+    /// Stops accepting connections, lets in-flight requests finish (their
+    /// alerts are written), stops the engine, and closes the database.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -142,7 +167,19 @@ impl Server {
             Ok(result) => result,
             Err(join_error) => Err(std::io::Error::other(join_error)),
         };
-        self.state.store.close().await;
+        let Some(state) = self.state.take() else {
+            return result;
+        };
+        let store = state.store.clone();
+        drop(state);
+        if let Err(error) = (&mut self.ingest_task).await {
+            tracing::error!(error = %error, "The ingest writer failed.");
+        }
+        let _ = self.stop_engine.send(true);
+        if let Err(error) = (&mut self.engine_task).await {
+            tracing::error!(error = %error, "The engine failed.");
+        }
+        store.close().await;
         tracing::info!("pagerbound stopped.");
         result
     }
@@ -158,7 +195,7 @@ impl Server {
             tokio::select! {
                 _ = hangup.recv() => {
                     tracing::info!("SIGHUP received; reloading the configuration.");
-                    self.state.config.reload().await;
+                    self.state().config.reload().await;
                 }
                 _ = terminate.recv() => {
                     tracing::info!("SIGTERM received; finishing in-flight requests.");

@@ -1,5 +1,7 @@
 //! What every request handler can reach.
 
+use crate::engine::EngineHandle;
+use crate::ingest::Ingest;
 use crate::metrics::Metrics;
 use crate::reload::ConfigHandle;
 use jiff::Timestamp;
@@ -17,4 +19,7 @@ pub struct AppState {
     /// body limit); changing them takes a restart.
     pub settings: Arc<Settings>,
     pub started_at: Timestamp,
+    /// Where received alerts go to be made durable.
+    pub ingest: Ingest,
+    pub engine: EngineHandle,
 }

@@ -100,6 +100,62 @@ impl fmt::Display for Labels {
     }
 }
 
+/// Labels packed for keeping many alerts in memory: all names and values in
+/// one string, with their end offsets beside it. Far smaller than a map of
+/// strings, and still fast to match.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PackedLabels {
+    text: Box<str>,
+    /// For each label, the end of its name and the end of its value.
+    ends: Box<[u32]>,
+}
+
+impl PackedLabels {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0usize;
+        self.ends.chunks_exact(2).map(move |pair| {
+            let (name_end, value_end) = (pair[0] as usize, pair[1] as usize);
+            let name = &self.text[start..name_end];
+            let value = &self.text[name_end..value_end];
+            start = value_end;
+            (name, value)
+        })
+    }
+
+    pub fn to_labels(&self) -> Labels {
+        self.iter().collect()
+    }
+}
+
+impl From<&Labels> for PackedLabels {
+    fn from(labels: &Labels) -> Self {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(labels.len() * 2);
+        for (name, value) in labels.iter() {
+            text.push_str(name);
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+            text.push_str(value);
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        PackedLabels {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+}
+
+impl LabelLookup for PackedLabels {
+    fn label(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+impl fmt::Debug for PackedLabels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PackedLabels({})", self.to_labels())
+    }
+}
+
 /// Escapes a value for double quotes: `\`, `"` and newlines.
 pub(crate) fn escape(value: &str) -> String {
     value
@@ -241,7 +297,30 @@ mod tests {
         assert_eq!(set.to_string(), r#"{a="x", b="say \"hi\""}"#);
     }
 
+    #[test]
+    fn packed_labels_read_like_labels() {
+        let set = labels(&[
+            ("alertname", "HighLatency"),
+            ("service", "checkout"),
+            ("zone", ""),
+        ]);
+        let packed = PackedLabels::from(&set);
+        assert_eq!(packed.to_labels(), set);
+        assert_eq!(packed.label("service"), Some("checkout"));
+        assert_eq!(packed.label("zone"), None);
+        assert_eq!(
+            PackedLabels::from(&Labels::new()).to_labels(),
+            Labels::new()
+        );
+    }
+
     proptest! {
+        #[test]
+        fn packing_round_trips(pairs in prop::collection::btree_map("[a-z_]{1,6}", "\\PC{0,8}", 0..10)) {
+            let set: Labels = pairs.into_iter().collect();
+            prop_assert_eq!(PackedLabels::from(&set).to_labels(), set);
+        }
+
         #[test]
         fn fingerprint_ignores_order(pairs in prop::collection::btree_map("[a-z]{1,5}", "[a-z0-9]{1,5}", 0..8)) {
             let forward: Labels = pairs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -9,7 +9,7 @@ mod postable;
 mod webhook;
 
 pub use event::{Event, EventAction, EventError};
-pub use labels::{Fingerprint, LabelLookup, Labels, is_valid_name};
+pub use labels::{Fingerprint, LabelLookup, Labels, PackedLabels, is_valid_name};
 pub use matcher::{MatchOp, Matcher, MatcherError, Matchers, parse_matchers};
 pub use occurrence::{Known, Write};
 pub use postable::{PostableAlert, parse_timestamp};

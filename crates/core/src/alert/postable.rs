@@ -32,8 +32,12 @@ impl PostableAlert {
             return Err("an alert needs at least one label with a non-empty value".to_owned());
         }
         let annotations = checked_pairs("annotation", self.annotations)?;
-        let starts_at = parse_timestamp("startsAt", self.starts_at.as_deref())?.unwrap_or(now);
-        let (ends_at, timeout) = match parse_timestamp("endsAt", self.ends_at.as_deref())? {
+        let given_end = parse_timestamp("endsAt", self.ends_at.as_deref())?;
+        // Without a start, an alert starts now, or at its end if that is
+        // earlier (a resolution sent on its own), as in Alertmanager.
+        let starts_at = parse_timestamp("startsAt", self.starts_at.as_deref())?
+            .unwrap_or_else(|| given_end.map_or(now, |end| end.min(now)));
+        let (ends_at, timeout) = match given_end {
             Some(end) => (end, false),
             None => (now + resolve_timeout.to_signed(), true),
         };
@@ -128,6 +132,14 @@ mod tests {
             .expect("valid");
         assert!(!resolved.timeout);
         assert!(!resolved.is_firing(now()));
+
+        let end_only =
+            convert(r#"{"labels": {"a": "1"}, "endsAt": "2026-11-21T09:59:59Z"}"#).expect("valid");
+        assert_eq!(
+            end_only.starts_at,
+            end_only.ends_at.expect("end"),
+            "a lone end is also the start"
+        );
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! The HTTP API: health, metrics and reload at the root, pagerbound's own
-//! API under `/api/v1`. (The Alertmanager-compatible `/api/v2` arrives with
-//! the alert pipeline.)
+//! The HTTP API: health, metrics and reload at the root, Alertmanager's
+//! API under `/api/v2`, pagerbound's own under `/api/v1`.
 
+mod alertmanager;
+mod alerts;
 mod config;
+mod events;
 mod health;
+mod maintenance;
 mod operate;
+mod pages;
 mod status;
 mod tokens;
 
@@ -27,4 +31,35 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/integrations", get(config::integrations))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+        .route(
+            "/api/v2/alerts",
+            post(alertmanager::post_alerts).get(alertmanager::get_alerts),
+        )
+        .route("/api/v2/alerts/groups", get(alertmanager::get_alert_groups))
+        .route(
+            "/api/v2/silences",
+            post(alertmanager::post_silence).get(alertmanager::get_silences),
+        )
+        .route(
+            "/api/v2/silence/{id}",
+            get(alertmanager::get_silence).delete(alertmanager::delete_silence),
+        )
+        .route("/api/v2/status", get(alertmanager::status))
+        .route("/api/v2/receivers", get(alertmanager::receivers))
+        .route("/api/v1/events", post(events::post_event))
+        .route(
+            "/api/v1/webhooks/alertmanager",
+            post(events::post_alertmanager_webhook),
+        )
+        .route("/api/v1/alerts", get(alerts::history))
+        .route("/api/v1/pages", get(pages::list_pages))
+        .route("/api/v1/pages/{id}", get(pages::show))
+        .route("/api/v1/tickets", get(pages::list_tickets))
+        .route("/api/v1/tickets/{id}", get(pages::show))
+        .route(
+            "/api/v1/maintenance",
+            get(maintenance::list).post(maintenance::create),
+        )
+        .route("/api/v1/maintenance/{id}", delete(maintenance::end))
+        .route("/api/v1/notices", get(maintenance::notices))
 }

@@ -1,5 +1,529 @@
-//! The engine: the background loop that moves pages forward (flushing
-//! alert groups, escalating, evaluating SLOs, running probes), with its work
-//! claimed through the store so that several instances never do it twice.
+//! The engine: the background loop that moves alerts into groups, opens,
+//! updates and resolves pages and tickets, applies silences, inhibition and
+//! maintenance windows, and purges old history.
 //!
-//! Filled by the alert pipeline, notifications, on-call and SLO issues.
+//! Alerts reach it from the ingest writer as soon as they are durable. One
+//! instance at a time runs it, holding the `engine` lease in the store, so
+//! that with several instances on PostgreSQL no page is opened twice; the
+//! others stand by. Its state is rebuilt from the store whenever it takes
+//! the lease, so a crash or a takeover resumes where things were.
+
+mod state;
+
+pub(crate) use state::{Action, State};
+
+use crate::metrics::{ClassLabels, Metrics};
+use crate::reload::ConfigHandle;
+use jiff::{SignedDuration, Timestamp};
+use pagerbound_core::alert::{Fingerprint, Labels};
+use pagerbound_store::{Backend, NewPage, PageEvent, Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// A durable change to an alert, as the ingest writer reports it.
+#[derive(Debug, Clone)]
+pub struct AlertChange {
+    pub id: i64,
+    pub seq: i64,
+    pub fingerprint: Fingerprint,
+    /// `None` when only the times changed (the engine knows the labels).
+    pub labels: Option<Labels>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+}
+
+enum Input {
+    Alerts(Vec<AlertChange>),
+    SilencesChanged,
+    MaintenanceChanged,
+}
+
+struct Shared {
+    /// Inputs were dropped (the queue was full): catch up from the store.
+    lagging: AtomicBool,
+    wake: Notify,
+    /// The highest change applied; later ones are "unprocessed".
+    applied_seq: AtomicI64,
+}
+
+/// Tells the engine what changed; cheap to clone.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Input>,
+    shared: Arc<Shared>,
+}
+
+/// Inputs waiting for the engine, at most; beyond that it catches up from
+/// the store instead, so ingest never waits for it.
+const QUEUE: usize = 4096;
+const LEASE: &str = "engine";
+const LEASE_TTL: SignedDuration = SignedDuration::from_secs(15);
+const LEASE_RENEWAL: SignedDuration = SignedDuration::from_secs(5);
+/// How often silences and maintenance windows are re-read, for changes
+/// made through another instance.
+const REFRESH: SignedDuration = SignedDuration::from_secs(15);
+/// How often alerts written by other instances are looked for (PostgreSQL).
+const POLL: SignedDuration = SignedDuration::from_secs(2);
+const PURGE: SignedDuration = SignedDuration::from_hours(1);
+
+impl EngineHandle {
+    fn new() -> (EngineHandle, mpsc::Receiver<Input>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let shared = Arc::new(Shared {
+            lagging: AtomicBool::new(false),
+            wake: Notify::new(),
+            applied_seq: AtomicI64::new(0),
+        });
+        (EngineHandle { tx, shared }, rx)
+    }
+
+    fn send(&self, input: Input) {
+        if self.tx.try_send(input).is_err() {
+            self.shared.lagging.store(true, Ordering::Release);
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// Alerts were written.
+    pub fn alerts_changed(&self, changes: Vec<AlertChange>) {
+        if !changes.is_empty() {
+            self.send(Input::Alerts(changes));
+        }
+    }
+
+    /// A silence was created, changed or expired.
+    pub fn silences_changed(&self) {
+        self.send(Input::SilencesChanged);
+    }
+
+    /// A maintenance window was created or ended.
+    pub fn maintenance_changed(&self) {
+        self.send(Input::MaintenanceChanged);
+    }
+
+    /// The highest alert change the engine has taken in.
+    pub fn applied_seq(&self) -> i64 {
+        self.shared.applied_seq.load(Ordering::Acquire)
+    }
+}
+
+/// The engine task.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    config: Arc<ConfigHandle>,
+    metrics: Arc<Metrics>,
+    handle: EngineHandle,
+    rx: mpsc::Receiver<Input>,
+    holder: String,
+    state: Option<State>,
+}
+
+impl Engine {
+    /// Creates the engine and the handle that feeds it.
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: Arc<ConfigHandle>,
+        metrics: Arc<Metrics>,
+    ) -> (Engine, EngineHandle) {
+        let (handle, rx) = EngineHandle::new();
+        // One SQLite file serves one process: after a crash, the restarted
+        // process may take the lease at once. With PostgreSQL each instance
+        // is its own holder and a crashed one's lease runs out first.
+        let holder = match store.backend() {
+            Backend::Sqlite => "local".to_owned(),
+            Backend::Postgres => format!(
+                "{}-{}",
+                std::process::id(),
+                hex::encode(rand::random::<[u8; 4]>())
+            ),
+        };
+        let engine = Engine {
+            store,
+            config,
+            metrics,
+            handle: handle.clone(),
+            rx,
+            holder,
+            state: None,
+        };
+        (engine, handle)
+    }
+
+    pub fn spawn(self, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(self.run(stop))
+    }
+
+    async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut configs = self.config.subscribe();
+        let mut next_lease = Timestamp::now();
+        let mut next_refresh = Timestamp::now() + REFRESH;
+        let mut next_poll = Timestamp::now() + POLL;
+        let mut next_purge = Timestamp::now() + SignedDuration::from_secs(60);
+        loop {
+            let now = Timestamp::now();
+            if now >= next_lease {
+                next_lease = now + LEASE_RENEWAL;
+                self.hold_lease(now).await;
+            }
+            let wait = self
+                .state
+                .as_ref()
+                .and_then(State::next_due)
+                .map(|due| {
+                    due.duration_since(now)
+                        .clamp(SignedDuration::ZERO, SignedDuration::from_secs(1))
+                })
+                .unwrap_or(SignedDuration::from_secs(1));
+            tokio::select! {
+                _ = stop.changed() => break,
+                input = self.rx.recv() => match input {
+                    Some(input) => self.take(input).await,
+                    None => break,
+                },
+                _ = self.handle.shared.wake.notified() => {}
+                changed = configs.changed() => {
+                    if changed.is_ok() {
+                        let config = Arc::new(configs.borrow_and_update().config.clone());
+                        if let Some(state) = &mut self.state {
+                            state.reconfigure(config, Timestamp::now());
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(wait.unsigned_abs()) => {}
+            }
+            // Take in everything else that is waiting before acting.
+            while let Ok(input) = self.rx.try_recv() {
+                self.take(input).await;
+            }
+            let now = Timestamp::now();
+            let poll_due = self.store.backend() == Backend::Postgres && now >= next_poll;
+            if self.handle.shared.lagging.swap(false, Ordering::AcqRel) || poll_due {
+                next_poll = now + POLL;
+                self.catch_up().await;
+            }
+            if now >= next_refresh {
+                next_refresh = now + REFRESH;
+                self.refresh().await;
+            }
+            if now >= next_purge {
+                next_purge = now + PURGE;
+                self.purge(now).await;
+            }
+            self.step(now).await;
+        }
+        if self.state.is_some()
+            && let Err(error) = self.store.release_lease(LEASE, &self.holder).await
+        {
+            tracing::warn!(error = %error, "Could not release the engine lease.");
+        }
+        tracing::info!("Engine stopped.");
+    }
+
+    /// Takes or renews the lease; loads the state on taking it, drops it on
+    /// losing it.
+    async fn hold_lease(&mut self, now: Timestamp) {
+        match self
+            .store
+            .acquire_lease(LEASE, &self.holder, now, now + LEASE_TTL)
+            .await
+        {
+            Ok(true) if self.state.is_none() => match self.load(now).await {
+                Ok(state) => {
+                    tracing::info!(
+                        alerts = state.alerts.len(),
+                        groups = state.groups.len(),
+                        "Engine took the lease and resumed."
+                    );
+                    self.handle
+                        .shared
+                        .applied_seq
+                        .store(state.applied_seq, Ordering::Release);
+                    self.state = Some(state);
+                }
+                Err(error) => tracing::error!(error = %error, "Engine could not load its state."),
+            },
+            Ok(true) => {}
+            Ok(false) => {
+                if self.state.take().is_some() {
+                    tracing::warn!("Engine lost the lease to another instance; standing by.");
+                }
+            }
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Engine could not renew its lease.");
+            }
+        }
+    }
+
+    /// Rebuilds the state from the store.
+    async fn load(&self, now: Timestamp) -> Result<State, StoreError> {
+        let config = Arc::new(self.config.current().config.clone());
+        let mut state = State::new(config);
+        for group in self.store.groups().await? {
+            state.restore_group(group);
+        }
+        state.silences = self.store.silences(now).await?;
+        state.maintenance = self.store.maintenance_windows(now).await?;
+        for stored in self.store.alerts_ending_after(now).await? {
+            state.apply(
+                &AlertChange {
+                    id: stored.id,
+                    seq: stored.seq,
+                    fingerprint: stored.fingerprint,
+                    labels: Some(stored.labels),
+                    starts_at: stored.starts_at,
+                    ends_at: stored.ends_at,
+                },
+                now,
+            );
+        }
+        Ok(state)
+    }
+
+    async fn take(&mut self, input: Input) {
+        let Some(state) = &mut self.state else {
+            return; // Not the leader: the leader reads it from the store.
+        };
+        let now = Timestamp::now();
+        match input {
+            Input::Alerts(changes) => {
+                let mut missing = false;
+                for change in &changes {
+                    missing |= !state.apply(change, now);
+                }
+                self.handle
+                    .shared
+                    .applied_seq
+                    .store(state.applied_seq, Ordering::Release);
+                if missing {
+                    self.catch_up().await;
+                }
+            }
+            Input::SilencesChanged | Input::MaintenanceChanged => self.refresh().await,
+        }
+    }
+
+    /// Reads alert changes the engine has not seen from the store: written
+    /// by another instance, or dropped from a full queue.
+    async fn catch_up(&mut self) {
+        let Some(state) = &mut self.state else {
+            return;
+        };
+        // PostgreSQL may commit a lower change number after a higher one is
+        // visible; looking back a little catches those, and applying a
+        // change twice does nothing.
+        let mut after = (state.applied_seq - 1000).max(0);
+        loop {
+            let changes = match self.store.alerts_changed_since(after, 5000).await {
+                Ok(changes) => changes,
+                Err(error) => {
+                    self.metrics.database_errors.inc();
+                    tracing::error!(error = %error, "Engine could not read alert changes.");
+                    return;
+                }
+            };
+            let now = Timestamp::now();
+            for stored in &changes {
+                after = after.max(stored.seq);
+                state.apply(
+                    &AlertChange {
+                        id: stored.id,
+                        seq: stored.seq,
+                        fingerprint: stored.fingerprint,
+                        labels: Some(stored.labels.clone()),
+                        starts_at: stored.starts_at,
+                        ends_at: stored.ends_at,
+                    },
+                    now,
+                );
+            }
+            if changes.len() < 5000 {
+                break;
+            }
+        }
+        self.handle
+            .shared
+            .applied_seq
+            .store(state.applied_seq, Ordering::Release);
+    }
+
+    /// Re-reads silences and maintenance windows.
+    async fn refresh(&mut self) {
+        let Some(state) = &mut self.state else {
+            return;
+        };
+        let now = Timestamp::now();
+        match (
+            self.store.silences(now).await,
+            self.store.maintenance_windows(now).await,
+        ) {
+            (Ok(silences), Ok(windows)) => {
+                state.silences = silences;
+                state.maintenance = windows;
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Engine could not read silences and maintenance windows.");
+            }
+        }
+    }
+
+    async fn purge(&self, now: Timestamp) {
+        if self.state.is_none() {
+            return;
+        }
+        let retention = self.config.current().config.settings.retention;
+        match self.store.purge_history(now - retention.to_signed()).await {
+            Ok(purged)
+                if purged.alerts + purged.pages + purged.silences + purged.maintenance_windows
+                    > 0 =>
+            {
+                tracing::info!(
+                    alerts = purged.alerts,
+                    pages = purged.pages,
+                    silences = purged.silences,
+                    maintenance_windows = purged.maintenance_windows,
+                    "History older than the retention period purged."
+                );
+            }
+            Ok(_) => {}
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not purge old history.");
+            }
+        }
+    }
+
+    /// Does what is due and stores the outcome.
+    async fn step(&mut self, now: Timestamp) {
+        let Some(state) = &mut self.state else {
+            return;
+        };
+        let actions = state.process(now);
+        for action in actions {
+            if let Err(error) = self.act(&action, now).await {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, action = ?action, "Engine could not store an action.");
+            }
+        }
+        let Some(state) = &mut self.state else {
+            return;
+        };
+        let (dirty, finished) = state.take_dirty();
+        let saved = match self.store.save_groups(&dirty).await {
+            Ok(()) => self.store.delete_groups(&finished).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = saved {
+            self.metrics.database_errors.inc();
+            tracing::error!(error = %error, "Engine could not save group state.");
+            // Keep them dirty, to try again next time.
+            for group in dirty {
+                state.dirty.insert(Arc::from(group.key.as_str()));
+            }
+        }
+    }
+
+    async fn act(&mut self, action: &Action, now: Timestamp) -> Result<(), StoreError> {
+        match action {
+            Action::Open {
+                group,
+                class,
+                service,
+                route,
+                labels,
+                alert_ids,
+            } => {
+                let title = self.title(labels, alert_ids).await?;
+                let page = self
+                    .store
+                    .open_page(&NewPage {
+                        class: *class,
+                        service: service.clone(),
+                        route: route.clone(),
+                        group_key: group.to_string(),
+                        group_labels: labels.clone(),
+                        title: title.clone(),
+                        at: now,
+                        alert_ids: alert_ids.clone(),
+                    })
+                    .await?;
+                if let Some(state) = &mut self.state {
+                    state.page_opened(group, page.id);
+                }
+                self.metrics
+                    .pages_opened
+                    .get_or_create(&ClassLabels {
+                        class: class.as_str(),
+                    })
+                    .inc();
+                if *class == pagerbound_core::routing::Class::Page {
+                    tracing::info!(id = page.id, service = %service, title = %title, "Page opened.");
+                } else {
+                    tracing::info!(id = page.id, service = %service, title = %title, "Ticket opened.");
+                }
+            }
+            Action::Change {
+                page_id,
+                alert_ids,
+                added,
+                gone,
+            } => {
+                let event = PageEvent {
+                    at: now,
+                    kind: "alerts_changed".to_owned(),
+                    detail: serde_json::json!({ "added": added, "gone": gone, "firing": alert_ids.len() }),
+                };
+                self.store
+                    .add_page_alerts(*page_id, alert_ids, &event)
+                    .await?;
+            }
+            Action::Repeat { page_id } => {
+                let event = PageEvent {
+                    at: now,
+                    kind: "repeated".to_owned(),
+                    detail: serde_json::json!({}),
+                };
+                self.store.add_page_event(*page_id, &event).await?;
+            }
+            Action::Resolve { page_id } => {
+                self.store.resolve_page(*page_id, None, now).await?;
+                tracing::info!(id = page_id, "Resolved: all its alerts resolved.");
+            }
+            Action::Notice { window_id, message } => {
+                if let Some(notice) = self
+                    .store
+                    .record_maintenance_notice(*window_id, message, now)
+                    .await?
+                {
+                    tracing::warn!(service = %notice.service, "{}", notice.message);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A page's title: the first alert's summary (or its name), and how many
+    /// more there are.
+    async fn title(&self, labels: &Labels, alert_ids: &[i64]) -> Result<String, StoreError> {
+        let first = match alert_ids.first() {
+            Some(id) => self.store.alerts_by_ids(&[*id]).await?.into_iter().next(),
+            None => None,
+        };
+        let base = first
+            .as_ref()
+            .and_then(|a| {
+                a.annotations
+                    .get("summary")
+                    .or_else(|| a.labels.get("alertname"))
+            })
+            .map(str::to_owned)
+            .unwrap_or_else(|| labels.to_string());
+        Ok(match alert_ids.len() {
+            0 | 1 => base,
+            n => format!("{base} (+{} more)", n - 1),
+        })
+    }
+}

@@ -1,0 +1,13 @@
+//! Benchmarks pagerbound side by side with Alertmanager.
+//!
+//! The binary `pagerbound-bench` drives these modules; they are a library so
+//! that the integration tests can drive them too.
+
+pub mod alertmanager;
+pub mod alerts;
+pub mod ingest;
+pub mod loadgen;
+pub mod process;
+pub mod procstat;
+pub mod stats;
+pub mod target;

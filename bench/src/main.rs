@@ -1,0 +1,152 @@
+//! `pagerbound-bench`: load generators and benchmark runs.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use pagerbound_bench::alertmanager::AlertmanagerOptions;
+use pagerbound_bench::ingest::{self, IngestBenchOptions, LoadShape, PreparedWorkload, Workload};
+use pagerbound_bench::target::TargetSpec;
+
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sends alerts to a running server's `POST /api/v2/alerts` and prints
+    /// what it measured as one JSON object.
+    Ingest(IngestArgs),
+    /// Starts Alertmanager and measures its ingest throughput (`new` and
+    /// `resend` workloads) and memory per active alert.
+    IngestAlertmanager(IngestBenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct IngestArgs {
+    /// Base URL of the server (loopback only), e.g. http://127.0.0.1:9093.
+    #[arg(long)]
+    url: String,
+    /// Sent as `Authorization: Bearer TOKEN`.
+    #[arg(long, env = "PAGERBOUND_BENCH_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Persistent HTTP/1.1 connections, one closed-loop task each.
+    #[arg(long, default_value_t = 8)]
+    connections: usize,
+    /// Alerts per request.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: u64,
+    /// How long to send, e.g. 10s, 500ms, 1m.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    duration: Duration,
+    /// `new`: alerts never sent before; `resend`: a fixed set, loaded once
+    /// untimed, then re-sent.
+    #[arg(long, value_enum, default_value_t = Workload::New)]
+    workload: Workload,
+    /// Alerts in the `resend` set.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    resend_set: u64,
+    /// Longest wait for one answer before it counts as a transport error.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Debug, clap::Args)]
+struct IngestBenchArgs {
+    /// Every part briefly: 1 s per workload, 1 run, 5,000 active alerts.
+    #[arg(long)]
+    quick: bool,
+    /// Runs per figure (default 3, or 1 with --quick).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Active alerts for the memory measurement (default 100,000, or 5,000
+    /// with --quick).
+    #[arg(long)]
+    memory_alerts: Option<u64>,
+    /// Print the full report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The Alertmanager executable.
+    #[arg(long, default_value = pagerbound_bench::alertmanager::DEFAULT_BINARY)]
+    alertmanager: std::path::PathBuf,
+}
+
+fn parse_duration(text: &str) -> Result<Duration> {
+    let signed: jiff::SignedDuration = text
+        .parse()
+        .with_context(|| format!("{text:?} is not a duration like 10s or 500ms"))?;
+    Duration::try_from(signed).with_context(|| format!("{text:?} is negative"))
+}
+
+// One thread: the generator shares two cores with the server it measures,
+// and a closed loop over a few connections needs no more.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Ingest(args) => {
+            let shape = LoadShape {
+                connections: args.connections,
+                batch: args.batch,
+                resend_set: args.resend_set,
+                duration: args.duration,
+                request_timeout: args.timeout,
+            };
+            let prepared =
+                PreparedWorkload::prepare(&args.url, args.token.as_deref(), args.workload, &shape)
+                    .await?;
+            let report = prepared.run().await?;
+            ingest::report_errors(&report);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Command::IngestAlertmanager(args) => {
+            let mut options = if args.quick {
+                IngestBenchOptions::quick()
+            } else {
+                IngestBenchOptions::full()
+            };
+            if let Some(runs) = args.runs {
+                options.runs = runs.max(1);
+            }
+            if let Some(alerts) = args.memory_alerts {
+                options.memory_alerts = alerts.max(1);
+            }
+            let spec = TargetSpec::Alertmanager(AlertmanagerOptions {
+                binary: args.alertmanager,
+                ..AlertmanagerOptions::default()
+            });
+            let report = ingest::run(&spec, &options).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", ingest::render_table(&report));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_the_usual_units() {
+        assert_eq!(parse_duration("10s").expect("10s"), Duration::from_secs(10));
+        assert_eq!(
+            parse_duration("500ms").expect("500ms"),
+            Duration::from_millis(500)
+        );
+        assert_eq!(parse_duration("1m").expect("1m"), Duration::from_secs(60));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}

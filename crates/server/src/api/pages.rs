@@ -1,0 +1,117 @@
+//! Pages and tickets: lists with filters, and each one with its alerts and
+//! timeline. (Acknowledging and resolving from the API arrive with the
+//! notifications issue; events can acknowledge already.)
+
+use crate::alert_status::StatusContext;
+use crate::auth::{Auth, need};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Path, Query};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use jiff::Timestamp;
+use pagerbound_core::routing::Class;
+use pagerbound_store::{PageFilter, PageState};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    /// Comma-separated states: triggered, acknowledged, open, resolved.
+    state: Option<String>,
+    service: Option<String>,
+    /// Created at or after (RFC 3339).
+    from: Option<Timestamp>,
+    /// Created before (RFC 3339).
+    to: Option<Timestamp>,
+    limit: Option<u32>,
+}
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+async fn list(state: &AppState, class: Class, query: ListQuery) -> ApiResult<Json<Value>> {
+    let mut states = Vec::new();
+    for name in query
+        .state
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        states.push(PageState::parse(name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown state `{name}`; use triggered, acknowledged, open or resolved"
+            ))
+        })?);
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let pages = state
+        .store
+        .pages(&PageFilter {
+            class: Some(class),
+            states,
+            service: query.service,
+            from: query.from,
+            to: query.to,
+            limit,
+        })
+        .await?;
+    Ok(Json(json!(pages)))
+}
+
+/// `GET /api/v1/pages`.
+pub(crate) async fn list_pages(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    list(&state, Class::Page, query).await
+}
+
+/// `GET /api/v1/tickets`.
+pub(crate) async fn list_tickets(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    list(&state, Class::Ticket, query).await
+}
+
+/// `GET /api/v1/pages/{id}` and `/api/v1/tickets/{id}`: with its alerts
+/// (and their status now) and its timeline.
+pub(crate) async fn show(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let page = state
+        .store
+        .page(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("there is no page or ticket {id}")))?;
+    let ids = state.store.page_alert_ids(id).await?;
+    let alerts = state.store.alerts_by_ids(&ids).await?;
+    let now = Timestamp::now();
+    let context = StatusContext::load(&state, &alerts, now).await?;
+    let mut body = json!(page);
+    body["alerts"] = Value::Array(
+        alerts
+            .iter()
+            .map(|alert| {
+                let mut value = json!(alert);
+                value["firing"] = json!(alert.is_firing(now));
+                value["status"] = json!(context.status(alert));
+                value
+            })
+            .collect(),
+    );
+    body["timeline"] = json!(state.store.page_events(id).await?);
+    Ok(Json(body))
+}
