@@ -229,7 +229,8 @@ impl Pages for PostgresStore {
             " FROM pages
               WHERE ($1::text IS NULL OR class = $1) AND ($2::text IS NULL OR service = $2)
                 AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
-                AND ($5::text[] IS NULL OR state = ANY($5))
+                                AND ($5::text[] IS NULL OR state = ANY($5))
+                AND ($7::text IS NULL OR group_key = $7)
               ORDER BY created_at DESC, id DESC LIMIT $6"
         ))
         .bind(filter.class.map(Class::as_str))
@@ -237,7 +238,8 @@ impl Pages for PostgresStore {
         .bind(filter.from.map(|t| t.to_sqlx()))
         .bind(filter.to.map(|t| t.to_sqlx()))
         .bind(states)
-        .bind(i64::from(filter.limit))
+                .bind(i64::from(filter.limit))
+        .bind(&filter.group_key)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error(String::new))?;

@@ -244,9 +244,10 @@ impl Pages for SqliteStore {
             "SELECT ",
             columns!(),
             " FROM pages
-              WHERE (?1 IS NULL OR class = ?1) AND (?2 IS NULL OR service = ?2)
+                            WHERE (?1 IS NULL OR class = ?1) AND (?2 IS NULL OR service = ?2)
                 AND (?3 IS NULL OR created_at >= ?3) AND (?4 IS NULL OR created_at < ?4)
                 AND (?5 IS NULL OR state IN (SELECT value FROM json_each(?5)))
+                AND (?7 IS NULL OR group_key = ?7)
               ORDER BY created_at DESC, id DESC LIMIT ?6"
         ))
         .bind(filter.class.map(Class::as_str))
@@ -255,6 +256,7 @@ impl Pages for SqliteStore {
         .bind(filter.to.map(millis))
         .bind(states)
         .bind(filter.limit)
+        .bind(&filter.group_key)
         .fetch_all(&self.reader)
         .await
         .map_err(query_error(String::new))?;

@@ -112,6 +112,7 @@ pub struct PageFilter {
     pub class: Option<Class>,
     pub states: Vec<PageState>,
     pub service: Option<String>,
+    pub group_key: Option<String>,
     /// Created at or after.
     pub from: Option<Timestamp>,
     /// Created before.

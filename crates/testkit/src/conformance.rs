@@ -680,6 +680,23 @@ pub async fn pages_and_tickets_are_listed_by_filter(store: &dyn Store) {
     );
     assert_eq!(
         list(PageFilter {
+            group_key: Some(ticket.group_key.clone()),
+            class: Some(Class::Ticket),
+            ..Default::default()
+        })
+        .await,
+        [ticket.id]
+    );
+    assert!(
+        list(PageFilter {
+            group_key: Some("other".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        list(PageFilter {
             from: Some(at("2026-11-21T10:30:00Z")),
             to: Some(at("2026-11-21T12:00:00Z")),
             ..Default::default()

@@ -10,7 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use pagerbound_core::alert::{Event, EventAction, WebhookMessage};
+use pagerbound_store::{PageFilter, PageState, StoredAlert};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 /// `POST /api/v1/events`. The integration's token comes in the
 /// `Authorization` header or, as PagerDuty senders put it, in
@@ -71,10 +73,10 @@ pub(crate) async fn post_event(
         }
         EventAction::Acknowledge => {
             for alert in &existing {
-                for page in state.store.open_pages_with_alert(alert.id).await? {
+                for page in open_pages_for(&state, alert).await? {
                     state
                         .store
-                        .acknowledge_page(page.id, &sender.integration, now)
+                        .acknowledge_page(page, &sender.integration, now)
                         .await?;
                 }
             }
@@ -127,4 +129,34 @@ pub(crate) async fn post_alertmanager_webhook(
         ))
         .with_detail(Value::Array(invalid)))
     }
+}
+
+/// The open pages an alert is in: those that hold it, and those of the
+/// groups its routes put it in (it may have joined since the last look).
+async fn open_pages_for(state: &AppState, alert: &StoredAlert) -> ApiResult<BTreeSet<i64>> {
+    let mut pages: BTreeSet<i64> = state
+        .store
+        .open_pages_with_alert(alert.id)
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let config = state.config.current();
+    for route in config.config.routes.matching(&alert.labels) {
+        let open = state
+            .store
+            .pages(&PageFilter {
+                group_key: Some(route.group_key(&alert.labels)),
+                states: vec![
+                    PageState::Triggered,
+                    PageState::Acknowledged,
+                    PageState::Open,
+                ],
+                limit: 10,
+                ..PageFilter::default()
+            })
+            .await?;
+        pages.extend(open.iter().map(|p| p.id));
+    }
+    Ok(pages)
 }

@@ -58,6 +58,7 @@ async fn list(state: &AppState, class: Class, query: ListQuery) -> ApiResult<Jso
             class: Some(class),
             states,
             service: query.service,
+            group_key: None,
             from: query.from,
             to: query.to,
             limit,
