@@ -73,13 +73,18 @@ impl Serving {
                 }
             }
         });
+        // Built first, so that its Drop kills the process if it never starts.
+        let mut serving = Serving {
+            child,
+            address: String::new(),
+        };
         loop {
             let line = lines
                 .recv_timeout(Duration::from_secs(60))
                 .expect("pagerbound did not start");
             if line["message"] == "pagerbound is listening." {
-                let address = line["address"].as_str().expect("address").to_owned();
-                return Serving { child, address };
+                serving.address = line["address"].as_str().expect("address").to_owned();
+                return serving;
             }
         }
     }
