@@ -388,7 +388,7 @@ pub async fn count_alerts(target: &dyn Target, run_id: &str) -> Result<u64> {
     let mut request = reqwest::Client::new()
         .get(&url)
         .timeout(Duration::from_secs(120));
-    if let Some(token) = target.token() {
+    if let Some(token) = target.read_token() {
         request = request.bearer_auth(token);
     }
     let body = request
@@ -516,6 +516,48 @@ fn mib(bytes: u64) -> String {
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_f64(duration.as_secs_f64())
+}
+
+/// Targets side by side, each figure as a ratio to the first target (the
+/// reference, Alertmanager when it is included).
+pub fn render_comparison(reports: &[IngestBenchReport]) -> String {
+    let Some(reference) = reports.first() else {
+        return String::new();
+    };
+    let median = |report: &IngestBenchReport, workload: Workload| {
+        report
+            .workloads
+            .iter()
+            .find(|w| w.workload == workload)
+            .map_or(0.0, |w| w.alerts_per_s.median)
+    };
+    let mut out = format!(
+        "Side by side (medians; ratios to {}):\n{:<42} {:>22} {:>22} {:>22}\n",
+        reference.target, "target", "new alerts/s", "resend alerts/s", "bytes/active alert"
+    );
+    for report in reports {
+        let ratio = |value: f64, reference: f64| {
+            if reference > 0.0 {
+                format!("{:.2}x", value / reference)
+            } else {
+                "-".to_owned()
+            }
+        };
+        let new = median(report, Workload::New);
+        let resend = median(report, Workload::Resend);
+        let bytes = report.memory.bytes_per_alert.median;
+        out.push_str(&format!(
+            "{:<42} {:>12} {:>9} {:>12} {:>9} {:>12} {:>9}\n",
+            report.target,
+            thousands(new),
+            ratio(new, median(reference, Workload::New)),
+            thousands(resend),
+            ratio(resend, median(reference, Workload::Resend)),
+            thousands(bytes),
+            ratio(bytes, reference.memory.bytes_per_alert.median),
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

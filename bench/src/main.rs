@@ -6,6 +6,7 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use pagerbound_bench::alertmanager::AlertmanagerOptions;
 use pagerbound_bench::ingest::{self, IngestBenchOptions, LoadShape, PreparedWorkload, Workload};
+use pagerbound_bench::pagerbound::{self, Database, PagerboundOptions};
 use pagerbound_bench::target::TargetSpec;
 
 #[derive(Debug, Parser)]
@@ -20,9 +21,17 @@ enum Command {
     /// Sends alerts to a running server's `POST /api/v2/alerts` and prints
     /// what it measured as one JSON object.
     Ingest(IngestArgs),
-    /// Starts Alertmanager and measures its ingest throughput (`new` and
-    /// `resend` workloads) and memory per active alert.
-    IngestAlertmanager(IngestBenchArgs),
+    /// Starts each target in turn (Alertmanager, pagerbound on SQLite,
+    /// pagerbound on PostgreSQL) and measures its ingest throughput (`new`
+    /// and `resend` workloads) and memory per active alert, side by side.
+    IngestCompare(IngestBenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TargetName {
+    Alertmanager,
+    PagerboundSqlite,
+    PagerboundPostgres,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +81,15 @@ struct IngestBenchArgs {
     /// The Alertmanager executable.
     #[arg(long, default_value = pagerbound_bench::alertmanager::DEFAULT_BINARY)]
     alertmanager: std::path::PathBuf,
+    /// The pagerbound executable (default: the workspace's release build).
+    #[arg(long)]
+    pagerbound: Option<std::path::PathBuf>,
+    /// PostgreSQL admin URL; each run gets a database of its own in it.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// Targets to measure (default: all three).
+    #[arg(long = "target", value_enum)]
+    targets: Vec<TargetName>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration> {
@@ -101,7 +119,7 @@ async fn main() -> Result<()> {
             ingest::report_errors(&report);
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Command::IngestAlertmanager(args) => {
+        Command::IngestCompare(args) => {
             let mut options = if args.quick {
                 IngestBenchOptions::quick()
             } else {
@@ -113,15 +131,50 @@ async fn main() -> Result<()> {
             if let Some(alerts) = args.memory_alerts {
                 options.memory_alerts = alerts.max(1);
             }
-            let spec = TargetSpec::Alertmanager(AlertmanagerOptions {
-                binary: args.alertmanager,
-                ..AlertmanagerOptions::default()
-            });
-            let report = ingest::run(&spec, &options).await?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+            let targets = if args.targets.is_empty() {
+                vec![
+                    TargetName::Alertmanager,
+                    TargetName::PagerboundSqlite,
+                    TargetName::PagerboundPostgres,
+                ]
             } else {
-                print!("{}", ingest::render_table(&report));
+                args.targets.clone()
+            };
+            let binary = args
+                .pagerbound
+                .clone()
+                .unwrap_or_else(pagerbound::default_binary);
+            let mut reports = Vec::new();
+            for target in targets {
+                let spec = match target {
+                    TargetName::Alertmanager => TargetSpec::Alertmanager(AlertmanagerOptions {
+                        binary: args.alertmanager.clone(),
+                        ..AlertmanagerOptions::default()
+                    }),
+                    TargetName::PagerboundSqlite => TargetSpec::Pagerbound(PagerboundOptions::new(
+                        binary.clone(),
+                        Database::Sqlite,
+                    )),
+                    TargetName::PagerboundPostgres => {
+                        TargetSpec::Pagerbound(PagerboundOptions::new(
+                            binary.clone(),
+                            Database::Postgres {
+                                admin_url: args.postgres.clone(),
+                            },
+                        ))
+                    }
+                };
+                let report = ingest::run(&spec, &options).await?;
+                if !args.json {
+                    print!("{}", ingest::render_table(&report));
+                    println!();
+                }
+                reports.push(report);
+            }
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                print!("{}", ingest::render_comparison(&reports));
             }
         }
     }

@@ -9,6 +9,7 @@
 use anyhow::Result;
 
 use crate::alertmanager::{Alertmanager, AlertmanagerOptions};
+use crate::pagerbound::{Database, Pagerbound, PagerboundOptions};
 
 /// A started server under test. Dropping it stops the server.
 pub trait Target {
@@ -18,6 +19,10 @@ pub trait Target {
     fn url(&self) -> &str;
     /// Bearer token for the ingest API, if the server needs one.
     fn token(&self) -> Option<&str>;
+    /// Bearer token for reading alerts back, if the server needs one.
+    fn read_token(&self) -> Option<&str> {
+        self.token()
+    }
     /// Process id, for memory and CPU readings.
     fn pid(&self) -> u32;
 }
@@ -27,6 +32,8 @@ pub trait Target {
 pub enum TargetSpec {
     /// Prometheus Alertmanager, the reference point.
     Alertmanager(AlertmanagerOptions),
+    /// pagerbound, on SQLite or PostgreSQL.
+    Pagerbound(PagerboundOptions),
 }
 
 impl TargetSpec {
@@ -34,6 +41,10 @@ impl TargetSpec {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Alertmanager(_) => "alertmanager",
+            Self::Pagerbound(options) => match options.database {
+                Database::Sqlite => "pagerbound-sqlite",
+                Database::Postgres { .. } => "pagerbound-postgres",
+            },
         }
     }
 
@@ -41,7 +52,30 @@ impl TargetSpec {
     pub async fn start(&self) -> Result<Box<dyn Target>> {
         match self {
             Self::Alertmanager(options) => Ok(Box::new(Alertmanager::start(options).await?)),
+            Self::Pagerbound(options) => Ok(Box::new(Pagerbound::start(options).await?)),
         }
+    }
+}
+
+impl Target for Pagerbound {
+    fn describe(&self) -> String {
+        format!("pagerbound {}", self.version())
+    }
+
+    fn url(&self) -> &str {
+        Pagerbound::url(self)
+    }
+
+    fn token(&self) -> Option<&str> {
+        Some(self.ingest_token())
+    }
+
+    fn read_token(&self) -> Option<&str> {
+        Some(Pagerbound::read_token(self))
+    }
+
+    fn pid(&self) -> u32 {
+        Pagerbound::pid(self)
     }
 }
 

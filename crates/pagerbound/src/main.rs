@@ -8,6 +8,12 @@ mod output;
 use clap::Parser;
 use std::process::ExitCode;
 
+// Ingest allocates and frees many small objects on several threads;
+// mimalloc does that with far less contention and fragmentation than the
+// system allocator (measured: a third of ingest CPU went to glibc malloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     logging::init(cli.log_format);

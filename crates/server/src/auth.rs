@@ -17,7 +17,6 @@ use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use jiff::Timestamp;
 use pagerbound_core::Role;
 use pagerbound_core::token::TokenDigest;
 use pagerbound_store::tokens::LAST_USED_GRANULARITY;
@@ -183,7 +182,7 @@ async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, A
     {
         return Err(ApiError::unauthorized());
     }
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let stale = stored
         .last_used_at
         .is_none_or(|last| now.duration_since(last) >= LAST_USED_GRANULARITY);

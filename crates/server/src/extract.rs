@@ -20,6 +20,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonBytes(bytes) = JsonBytes::from_request(request, state).await?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// The raw body of a JSON request, checked for its content type and size
+/// but not parsed, for handlers that parse it their own way.
+#[derive(Debug)]
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         if let Some(content_type) = request.headers().get(CONTENT_TYPE) {
             let is_json = content_type
                 .to_str()
@@ -34,8 +48,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             }
         }
         let limit = crate::router::body_limit(&request);
-        let bytes = Bytes::from_request(request, state)
+        Bytes::from_request(request, state)
             .await
+            .map(JsonBytes)
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::payload_too_large(limit)
@@ -45,8 +60,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                         rejection.body_text()
                     ))
                 }
-            })?;
-        parse_json(&bytes).map(Json)
+            })
     }
 }
 

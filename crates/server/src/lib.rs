@@ -8,6 +8,7 @@
 pub mod alert_status;
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod extract;

@@ -75,7 +75,7 @@ impl ConfigHandle {
         let loaded = pagerbound_config::load(&path)?;
         let mut config = loaded.config;
         overrides.apply(&mut config);
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         metrics.config_last_reload_successful.set(1);
         metrics
             .config_last_reload_success_seconds
@@ -137,7 +137,7 @@ impl ConfigHandle {
                     }],
                 })
             });
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         let previous = self.current();
         let outcome = match result {
             Ok(loaded) => {

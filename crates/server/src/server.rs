@@ -6,7 +6,6 @@ use crate::metrics::Metrics;
 use crate::reload::{ConfigHandle, Overrides};
 use crate::state::AppState;
 use crate::store::open_store;
-use jiff::Timestamp;
 use pagerbound_config::{DatabaseLocation, Rejected};
 use pagerbound_store::StoreError;
 use std::net::SocketAddr;
@@ -116,7 +115,7 @@ impl Server {
             config,
             metrics,
             settings: Arc::new(settings),
-            started_at: Timestamp::now(),
+            started_at: crate::clock::now(),
             ingest,
             engine: engine_handle,
         };

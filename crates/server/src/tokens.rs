@@ -1,7 +1,6 @@
 //! Issuing API tokens, shared by the API and the CLI.
 
 use crate::error::ApiError;
-use jiff::Timestamp;
 use pagerbound_config::Config;
 use pagerbound_core::Role;
 use pagerbound_core::token::{TokenDigest, TokenKind, format_token};
@@ -50,7 +49,7 @@ pub async fn issue(
             role,
             description,
             digest: TokenDigest::of(&token),
-            created_at: Timestamp::now(),
+            created_at: crate::clock::now(),
         })
         .await?;
     Ok(Issued { token, stored })

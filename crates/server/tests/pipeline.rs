@@ -403,7 +403,15 @@ async fn inhibition_and_filters_show_in_the_alert_list(backend: Backend) {
         ]),
     )
     .await;
-    let alerts = get_json(&test, "/api/v2/alerts").await;
+    let alerts = eventually("the engine to take the alerts in", || async {
+        let alerts = get_json(&test, "/api/v2/alerts").await;
+        let processed = alerts
+            .as_array()?
+            .iter()
+            .all(|a| a["status"]["state"] != "unprocessed");
+        processed.then_some(alerts)
+    })
+    .await;
     let down = alerts
         .as_array()
         .expect("alerts")

@@ -2,14 +2,18 @@
 //! write: the rows travel as one JSON array that `jsonb_to_recordset`
 //! unpacks, so a thousand alerts cost one statement, not a thousand.
 
-use crate::{PostgresStore, column, instant, json_column, optional_instant, query_error, to_json};
+use crate::{
+    PostgresStore, column, instant, json_column, optional_instant, query_error, to_json_text,
+};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
 use pagerbound_core::alert::Fingerprint;
-use pagerbound_store::{AlertWrite, Alerts, Result, StoreError, StoredAlert, Written};
-use serde_json::json;
+use pagerbound_core::alert::Labels;
+use pagerbound_store::{AlertWrite, Alerts, Result, StoredAlert, Written};
+use serde::Serialize;
 use sqlx::postgres::PgRow;
+use std::collections::HashMap;
 
 macro_rules! columns {
     () => {
@@ -34,47 +38,102 @@ fn alert_from_row(row: &PgRow) -> Result<StoredAlert> {
     })
 }
 
+/// A new alert as it travels to PostgreSQL inside the batch's JSON array.
+#[derive(Serialize)]
+struct InsertRow<'a> {
+    id: i64,
+    f: i64,
+    l: &'a Labels,
+    a: &'a Labels,
+    g: Option<&'a str>,
+    s: Timestamp,
+    e: Option<Timestamp>,
+    t: bool,
+    u: Timestamp,
+    i: &'a str,
+}
+
+/// New times (and content, when `c`) for an alert, likewise.
+#[derive(Serialize)]
+struct UpdateRow<'a> {
+    id: i64,
+    s: Timestamp,
+    e: Option<Timestamp>,
+    t: bool,
+    u: Timestamp,
+    c: bool,
+    a: Option<&'a Labels>,
+    g: Option<&'a str>,
+}
+
+/// Inserts rows with one statement; answers each one's id and change
+/// number (taken from `alert_seq` as the rows are written).
+async fn insert_rows<'c, E>(executor: E, rows: &[InsertRow<'_>]) -> Result<Vec<(i64, i64)>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let returned = sqlx::query(
+        "INSERT INTO alerts (id, fingerprint, labels, annotations, generator_url, starts_at, ends_at,
+                             timeout, updated_at, integration, seq)
+         SELECT x.id, x.f, x.l, x.a, x.g, x.s, x.e, x.t, x.u, x.i, nextval('alert_seq')
+         FROM jsonb_to_recordset($1::text::jsonb) AS x(id bigint, f bigint, l jsonb, a jsonb, g text,
+                                                      s timestamptz, e timestamptz, t boolean,
+                                                      u timestamptz, i text)
+         RETURNING id, seq",
+    )
+    .bind(to_json_text(&rows)?)
+    .fetch_all(executor)
+    .await
+    .map_err(query_error(String::new))?;
+    returned
+        .iter()
+        .map(|row| Ok((column(row, "id")?, column(row, "seq")?)))
+        .collect()
+}
+
 #[async_trait]
 impl Alerts for PostgresStore {
+    async fn reserve_alert_ids(&self, count: usize) -> Result<Vec<i64>> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(i64::try_from(count).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error(String::new))
+    }
+
     async fn write_alerts(&self, writes: &[AlertWrite]) -> Result<Vec<Written>> {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
-        let count = i64::try_from(writes.len()).unwrap_or(i64::MAX);
-        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
-        let seqs: Vec<i64> = sqlx::query_scalar(
-            "SELECT nextval('alert_seq') FROM generate_series(1, $1) ORDER BY 1",
-        )
-        .bind(count)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(query_error(String::new))?;
-
         let mut inserts = Vec::new();
         let mut updates = Vec::new();
-        let mut written = vec![Written { id: 0, seq: 0 }; writes.len()];
-        let mut index_of_seq = std::collections::HashMap::new();
-        for ((index, write), seq) in writes.iter().enumerate().zip(seqs.iter().copied()) {
+        for write in writes {
             match write {
                 AlertWrite::Insert {
+                    id,
                     alert,
                     integration,
                     at,
-                } => {
-                    index_of_seq.insert(seq, index);
-                    inserts.push(json!({
-                        "f": alert.fingerprint().to_i64(),
-                        "l": alert.labels,
-                        "a": alert.annotations,
-                        "g": alert.generator_url,
-                        "s": alert.starts_at,
-                        "e": alert.ends_at,
-                        "t": alert.timeout,
-                        "u": at,
-                        "i": integration,
-                        "q": seq,
-                    }));
-                }
+                } => inserts.push(InsertRow {
+                    id: *id,
+                    f: alert.fingerprint().to_i64(),
+                    l: &alert.labels,
+                    a: &alert.annotations,
+                    g: alert.generator_url.as_deref(),
+                    s: alert.starts_at,
+                    e: alert.ends_at,
+                    t: alert.timeout,
+                    u: *at,
+                    i: integration,
+                }),
                 AlertWrite::Update {
                     id,
                     starts_at,
@@ -82,63 +141,66 @@ impl Alerts for PostgresStore {
                     timeout,
                     content,
                     at,
-                } => {
-                    let (annotations, generator_url) = match content {
-                        Some((annotations, url)) => (Some(annotations), url.as_deref()),
-                        None => (None, None),
-                    };
-                    updates.push(json!({
-                        "id": id, "s": starts_at, "e": ends_at, "t": timeout, "u": at,
-                        "c": content.is_some(), "a": annotations, "g": generator_url, "q": seq,
-                    }));
-                    written[index] = Written { id: *id, seq };
-                }
+                } => updates.push(UpdateRow {
+                    id: *id,
+                    s: *starts_at,
+                    e: *ends_at,
+                    t: *timeout,
+                    u: *at,
+                    c: content.is_some(),
+                    a: content.as_ref().map(|(annotations, _)| annotations),
+                    g: content.as_ref().and_then(|(_, url)| url.as_deref()),
+                }),
             }
         }
 
-        if !inserts.is_empty() {
+        // New alerts only (the usual case) is one statement, atomic by
+        // itself; a mixed batch needs a transaction.
+        let mut seqs: HashMap<i64, i64> = if updates.is_empty() {
+            insert_rows(&self.pool, &inserts)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
+            let mut seqs: HashMap<i64, i64> =
+                insert_rows(&mut *tx, &inserts).await?.into_iter().collect();
             let rows = sqlx::query(
-                "INSERT INTO alerts (fingerprint, labels, annotations, generator_url, starts_at, ends_at,
-                                     timeout, updated_at, integration, seq)
-                 SELECT x.f, x.l, x.a, x.g, x.s, x.e, x.t, x.u, x.i, x.q
-                 FROM jsonb_to_recordset($1) AS x(f bigint, l jsonb, a jsonb, g text, s timestamptz,
-                                                 e timestamptz, t boolean, u timestamptz, i text, q bigint)
-                 RETURNING id, seq",
+                "UPDATE alerts
+                 SET starts_at = x.s, ends_at = x.e, timeout = x.t, updated_at = x.u,
+                     seq = nextval('alert_seq'),
+                     annotations = CASE WHEN x.c THEN x.a ELSE alerts.annotations END,
+                     generator_url = CASE WHEN x.c THEN x.g ELSE alerts.generator_url END
+                 FROM jsonb_to_recordset($1::text::jsonb) AS x(id bigint, s timestamptz, e timestamptz,
+                                                              t boolean, u timestamptz, c boolean,
+                                                              a jsonb, g text)
+                 WHERE alerts.id = x.id
+                 RETURNING alerts.id, alerts.seq",
             )
-            .bind(to_json(&inserts)?)
+            .bind(to_json_text(&updates)?)
             .fetch_all(&mut *tx)
             .await
             .map_err(query_error(String::new))?;
             for row in &rows {
-                let (id, seq): (i64, i64) = (column(row, "id")?, column(row, "seq")?);
-                let index = index_of_seq.get(&seq).ok_or_else(|| {
-                    StoreError::Corrupt(format!("sequence {seq} outside the batch"))
-                })?;
-                written[*index] = Written { id, seq };
+                seqs.insert(column(row, "id")?, column(row, "seq")?);
             }
-        }
-
-        if !updates.is_empty() {
-            sqlx::query(
-                "UPDATE alerts
-                 SET starts_at = x.s, ends_at = x.e, timeout = x.t, updated_at = x.u, seq = x.q,
-                     annotations = CASE WHEN x.c THEN x.a ELSE alerts.annotations END,
-                     generator_url = CASE WHEN x.c THEN x.g ELSE alerts.generator_url END
-                 FROM jsonb_to_recordset($1) AS x(id bigint, s timestamptz, e timestamptz, t boolean,
-                                                 u timestamptz, c boolean, a jsonb, g text, q bigint)
-                 WHERE alerts.id = x.id",
-            )
-            .bind(to_json(&updates)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?;
-        }
-
-        tx.commit().await.map_err(query_error(String::new))?;
-        if written.iter().any(|w| w.id == 0) {
-            return Err(StoreError::Corrupt("an inserted alert got no id".into()));
-        }
-        Ok(written)
+            tx.commit().await.map_err(query_error(String::new))?;
+            seqs
+        };
+        // An update of a row that no longer exists writes nothing; it keeps
+        // change number 0.
+        Ok(writes
+            .iter()
+            .map(|write| {
+                let id = match write {
+                    AlertWrite::Insert { id, .. } | AlertWrite::Update { id, .. } => *id,
+                };
+                Written {
+                    id,
+                    seq: seqs.remove(&id).unwrap_or(0),
+                }
+            })
+            .collect())
     }
 
     async fn alerts_ending_after(&self, after: Timestamp) -> Result<Vec<StoredAlert>> {

@@ -113,3 +113,9 @@ fn json_column<T: serde::de::DeserializeOwned>(
 fn to_json<T: ?Sized + serde::Serialize>(value: &T) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+/// Serializes to JSON text, bound as `$n::text::jsonb`: no intermediate
+/// JSON tree on the way.
+fn to_json_text<T: ?Sized + serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

@@ -14,17 +14,11 @@ CREATE TABLE alerts (
     timeout       INTEGER NOT NULL,   -- ends_at came from the resolve timeout
     updated_at    INTEGER NOT NULL,
     integration   TEXT    NOT NULL,
-    seq           INTEGER NOT NULL    -- change sequence, for the engine
+    seq           INTEGER NOT NULL    -- change number, for the engine (kept in memory
+                                      -- by the one process that writes the file)
 ) STRICT;
 CREATE INDEX alerts_ends_at ON alerts (ends_at);
 CREATE INDEX alerts_seq ON alerts (seq);
-
--- Counters that SQLite has no sequences for.
-CREATE TABLE counters (
-    name  TEXT    PRIMARY KEY,
-    value INTEGER NOT NULL
-) STRICT;
-INSERT INTO counters (name, value) VALUES ('alert_seq', 0);
 
 CREATE TABLE silences (
     id         TEXT    PRIMARY KEY,

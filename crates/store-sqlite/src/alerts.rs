@@ -7,8 +7,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_core::alert::{Fingerprint, Labels};
 use pagerbound_store::{AlertWrite, Alerts, Result, StoreError, StoredAlert, Written};
-use serde_json::json;
+use serde::Serialize;
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
+use std::sync::{OnceLock, PoisonError};
 
 macro_rules! columns {
     () => {
@@ -41,48 +43,187 @@ pub(crate) fn to_json<T: ?Sized + ::serde::Serialize>(value: &T) -> Result<Strin
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A new alert's values, in column order.
+struct InsertRow<'a> {
+    id: i64,
+    f: i64,
+    l: &'a Labels,
+    a: &'a Labels,
+    g: Option<&'a str>,
+    s: i64,
+    e: Option<i64>,
+    t: bool,
+    u: i64,
+    i: &'a str,
+    q: i64,
+}
+
+/// New times (and content, when `c`) for an alert, as it travels to SQLite
+/// inside the batch's JSON array.
+#[derive(Serialize)]
+struct UpdateRow<'a> {
+    id: i64,
+    s: i64,
+    e: Option<i64>,
+    t: bool,
+    u: i64,
+    c: bool,
+    a: Option<&'a Labels>,
+    g: Option<&'a str>,
+    q: i64,
+}
+
+/// Rows per `INSERT` statement: powers of two, so that only a few distinct
+/// statements are ever prepared (and they stay in the statement cache).
+const CHUNKS: [usize; 8] = [128, 64, 32, 16, 8, 4, 2, 1];
+const INSERT_COLUMNS: usize = 11;
+
+/// `INSERT ... VALUES (...), (...)` for `rows` rows.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        CHUNKS
+            .iter()
+            .map(|&n| {
+                let row = format!("({})", ["?"; INSERT_COLUMNS].join(", "));
+                format!(
+                    "INSERT INTO alerts (id, fingerprint, labels, annotations, generator_url, \
+                     starts_at, ends_at, timeout, updated_at, integration, seq) VALUES {}",
+                    vec![row; n].join(", ")
+                )
+            })
+            .collect()
+    });
+    let index = CHUNKS
+        .iter()
+        .position(|&n| n == rows)
+        .unwrap_or(CHUNKS.len() - 1);
+    &all[index]
+}
+
+/// How many statements inserting `rows` rows takes.
+fn statements_for(mut rows: usize) -> usize {
+    let mut statements = 0;
+    while rows > 0 {
+        rows -= CHUNKS.iter().copied().find(|&n| n <= rows).unwrap_or(1);
+        statements += 1;
+    }
+    statements
+}
+
+/// Inserts rows with bound values, a chunk per statement: no JSON for
+/// SQLite to parse, and no rows sent back (ids are assigned here); those
+/// were most of the cost of a batch.
+async fn insert_rows(connection: &mut SqliteConnection, rows: &[InsertRow<'_>]) -> Result<()> {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = CHUNKS
+            .iter()
+            .copied()
+            .find(|&n| n <= rest.len())
+            .unwrap_or(1);
+        let (chunk, tail) = rest.split_at(size);
+        let mut query = sqlx::query(insert_sql(size));
+        for row in chunk {
+            query = query
+                .bind(row.id)
+                .bind(row.f)
+                .bind(to_json(row.l)?)
+                .bind(to_json(row.a)?)
+                .bind(row.g)
+                .bind(row.s)
+                .bind(row.e)
+                .bind(row.t)
+                .bind(row.u)
+                .bind(row.i)
+                .bind(row.q);
+        }
+        query
+            .execute(&mut *connection)
+            .await
+            .map_err(query_error(String::new))?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// The next alert id and change number. One process writes a SQLite
+/// file, so they are counted in memory, from the highest ones stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counters {
+    next_id: i64,
+    next_seq: i64,
+}
+
+impl SqliteStore {
+    /// Reserves `ids` alert ids and `seqs` change numbers; answers the
+    /// first of each.
+    async fn reserve(&self, ids: usize, seqs: usize) -> Result<(i64, i64)> {
+        let known = *self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+        if known.is_none() {
+            let row = sqlx::query(
+                "SELECT coalesce(max(id), 0) AS id, coalesce(max(seq), 0) AS seq FROM alerts",
+            )
+            .fetch_one(&self.writer)
+            .await
+            .map_err(query_error(String::new))?;
+            let (id, seq): (i64, i64) = (column(&row, "id")?, column(&row, "seq")?);
+            let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+            counters.get_or_insert(Counters {
+                next_id: id + 1,
+                next_seq: seq + 1,
+            });
+        }
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+        let counters = counters.get_or_insert(Counters {
+            next_id: 1,
+            next_seq: 1,
+        });
+        let first = (counters.next_id, counters.next_seq);
+        counters.next_id += i64::try_from(ids).unwrap_or(i64::MAX);
+        counters.next_seq += i64::try_from(seqs).unwrap_or(i64::MAX);
+        Ok(first)
+    }
+}
+
 #[async_trait]
 impl Alerts for SqliteStore {
+    async fn reserve_alert_ids(&self, count: usize) -> Result<Vec<i64>> {
+        let (first, _) = self.reserve(count, 0).await?;
+        Ok((first..).take(count).collect())
+    }
+
     async fn write_alerts(&self, writes: &[AlertWrite]) -> Result<Vec<Written>> {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
-        let count = i64::try_from(writes.len()).unwrap_or(i64::MAX);
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
-        let last: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value + ?1 WHERE name = 'alert_seq' RETURNING value",
-        )
-        .bind(count)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(query_error(String::new))?;
-        let first_seq = last - count + 1;
-
+        let (_, first_seq) = self.reserve(0, writes.len()).await?;
         let mut inserts = Vec::new();
         let mut updates = Vec::new();
-        let mut written = vec![Written { id: 0, seq: 0 }; writes.len()];
-        for ((index, write), seq) in writes.iter().enumerate().zip(first_seq..) {
+        let mut written = Vec::with_capacity(writes.len());
+        for (write, seq) in writes.iter().zip(first_seq..) {
             match write {
                 AlertWrite::Insert {
+                    id,
                     alert,
                     integration,
                     at,
-                } => inserts.push(json!({
-                    "f": alert.fingerprint().to_i64(),
-                    "l": alert.labels,
-                    "a": alert.annotations,
-                    "g": alert.generator_url,
-                    "s": millis(alert.starts_at),
-                    "e": alert.ends_at.map(millis),
-                    "t": alert.timeout,
-                    "u": millis(*at),
-                    "i": integration,
-                    "q": seq,
-                })),
+                } => {
+                    inserts.push(InsertRow {
+                        id: *id,
+                        f: alert.fingerprint().to_i64(),
+                        l: &alert.labels,
+                        a: &alert.annotations,
+                        g: alert.generator_url.as_deref(),
+                        s: millis(alert.starts_at),
+                        e: alert.ends_at.map(millis),
+                        t: alert.timeout,
+                        u: millis(*at),
+                        i: integration,
+                        q: seq,
+                    });
+                    written.push(Written { id: *id, seq });
+                }
                 AlertWrite::Update {
                     id,
                     starts_at,
@@ -91,75 +232,58 @@ impl Alerts for SqliteStore {
                     content,
                     at,
                 } => {
-                    let (annotations, generator_url) = match content {
-                        Some((annotations, url)) => (Some(annotations), url.as_deref()),
-                        None => (None, None),
-                    };
-                    updates.push(json!({
-                        "id": id,
-                        "s": millis(*starts_at),
-                        "e": ends_at.map(millis),
-                        "t": timeout,
-                        "u": millis(*at),
-                        "c": content.is_some(),
-                        "a": annotations,
-                        "g": generator_url,
-                        "q": seq,
-                    }));
-                    written[index] = Written { id: *id, seq };
+                    updates.push(UpdateRow {
+                        id: *id,
+                        s: millis(*starts_at),
+                        e: ends_at.map(millis),
+                        t: *timeout,
+                        u: millis(*at),
+                        c: content.is_some(),
+                        a: content.as_ref().map(|(annotations, _)| annotations),
+                        g: content.as_ref().and_then(|(_, url)| url.as_deref()),
+                        q: seq,
+                    });
+                    written.push(Written { id: *id, seq });
                 }
             }
         }
 
-        if !inserts.is_empty() {
-            let rows = sqlx::query(
-                "INSERT INTO alerts (fingerprint, labels, annotations, generator_url, starts_at, ends_at,
-                                     timeout, updated_at, integration, seq)
-                 SELECT json_extract(value, '$.f'), json_extract(value, '$.l'), json_extract(value, '$.a'),
-                        json_extract(value, '$.g'), json_extract(value, '$.s'), json_extract(value, '$.e'),
-                        json_extract(value, '$.t'), json_extract(value, '$.u'), json_extract(value, '$.i'),
-                        json_extract(value, '$.q')
-                 FROM json_each(?1)
-                 RETURNING id, seq",
-            )
-            .bind(to_json(&inserts)?)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?;
-            for row in &rows {
-                let (id, seq): (i64, i64) = (column(row, "id")?, column(row, "seq")?);
-                let index = usize::try_from(seq - first_seq).map_err(|_| {
-                    StoreError::Corrupt(format!("sequence {seq} outside the batch"))
-                })?;
-                if let Some(slot) = written.get_mut(index) {
-                    *slot = Written { id, seq };
-                }
+        // A batch that takes one statement (the usual one: new alerts) is
+        // committed by SQLite by itself; anything more needs a transaction.
+        if updates.is_empty() && statements_for(inserts.len()) == 1 {
+            let mut connection = self
+                .writer
+                .acquire()
+                .await
+                .map_err(query_error(String::new))?;
+            insert_rows(&mut connection, &inserts).await?;
+        } else {
+            let mut tx = self
+                .writer
+                .begin()
+                .await
+                .map_err(query_error(String::new))?;
+            insert_rows(&mut tx, &inserts).await?;
+            if !updates.is_empty() {
+                sqlx::query(
+                    "UPDATE alerts
+                     SET starts_at = x.s, ends_at = x.e, timeout = x.t, updated_at = x.u, seq = x.q,
+                         annotations = CASE WHEN x.c THEN x.a ELSE alerts.annotations END,
+                         generator_url = CASE WHEN x.c THEN x.g ELSE alerts.generator_url END
+                     FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.s') AS s,
+                                  json_extract(value, '$.e') AS e, json_extract(value, '$.t') AS t,
+                                  json_extract(value, '$.u') AS u, json_extract(value, '$.c') AS c,
+                                  json_extract(value, '$.a') AS a, json_extract(value, '$.g') AS g,
+                                  json_extract(value, '$.q') AS q
+                           FROM json_each(?1)) AS x
+                     WHERE alerts.id = x.id",
+                )
+                .bind(to_json(&updates)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(String::new))?;
             }
-        }
-
-        if !updates.is_empty() {
-            sqlx::query(
-                "UPDATE alerts
-                 SET starts_at = x.s, ends_at = x.e, timeout = x.t, updated_at = x.u, seq = x.q,
-                     annotations = CASE WHEN x.c THEN x.a ELSE alerts.annotations END,
-                     generator_url = CASE WHEN x.c THEN x.g ELSE alerts.generator_url END
-                 FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.s') AS s,
-                              json_extract(value, '$.e') AS e, json_extract(value, '$.t') AS t,
-                              json_extract(value, '$.u') AS u, json_extract(value, '$.c') AS c,
-                              json_extract(value, '$.a') AS a, json_extract(value, '$.g') AS g,
-                              json_extract(value, '$.q') AS q
-                       FROM json_each(?1)) AS x
-                 WHERE alerts.id = x.id",
-            )
-            .bind(to_json(&updates)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?;
-        }
-
-        tx.commit().await.map_err(query_error(String::new))?;
-        if written.iter().any(|w| w.id == 0) {
-            return Err(StoreError::Corrupt("an inserted alert got no id".into()));
+            tx.commit().await.map_err(query_error(String::new))?;
         }
         Ok(written)
     }
@@ -250,5 +374,25 @@ impl Alerts for SqliteStore {
         .await
         .map_err(query_error(String::new))?;
         rows.iter().map(alert_from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_take_few_statements_of_few_shapes() {
+        assert_eq!(statements_for(0), 0);
+        assert_eq!(statements_for(1), 1);
+        assert_eq!(statements_for(80), 2); // 64 + 16
+        assert_eq!(statements_for(128), 1);
+        assert_eq!(statements_for(300), 5); // 128 + 128 + 32 + 8 + 4
+        assert_eq!(
+            insert_sql(2)
+                .matches("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .count(),
+            2
+        );
     }
 }

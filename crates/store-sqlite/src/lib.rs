@@ -30,6 +30,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The next alert id and change number, once read from the file.
+    counters: std::sync::Mutex<Option<alerts::Counters>>,
 }
 
 impl SqliteStore {
@@ -39,8 +41,11 @@ impl SqliteStore {
             .filename(path)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        // Connections to a local file do not go stale: checking each one out
+        // with a ping would only add a round trip to every query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(
                 base.clone()
                     .create_if_missing(true)
@@ -51,6 +56,7 @@ impl SqliteStore {
             .map_err(unavailable)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await
             .map_err(unavailable)?;
@@ -58,6 +64,7 @@ impl SqliteStore {
             path: path.to_owned(),
             writer,
             reader,
+            counters: std::sync::Mutex::new(None),
         })
     }
 

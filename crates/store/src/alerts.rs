@@ -37,8 +37,10 @@ impl StoredAlert {
 /// One change in a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertWrite {
-    /// A new occurrence.
+    /// A new occurrence, with an id from
+    /// [`Alerts::reserve_alert_ids`].
     Insert {
+        id: i64,
         alert: Alert,
         integration: String,
         at: Timestamp,
@@ -65,8 +67,14 @@ pub struct Written {
 
 #[async_trait]
 pub trait Alerts {
+    /// Reserves ids for `count` new occurrences. Knowing ids before the
+    /// write lets the ingest path decide its next batch while this one is
+    /// being committed. Unused ids are simply skipped.
+    async fn reserve_alert_ids(&self, count: usize) -> Result<Vec<i64>>;
+
     /// Applies a batch in one transaction: all of it is durable when this
-    /// returns, or none of it. Answers one [`Written`] per write, in order.
+    /// returns, or none of it. Answers one [`Written`] per write, in order;
+    /// change numbers are assigned in commit order.
     async fn write_alerts(&self, writes: &[AlertWrite]) -> Result<Vec<Written>>;
 
     /// Occurrences that fire at `after` or end after it (`ends_at` is

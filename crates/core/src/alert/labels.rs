@@ -21,6 +21,13 @@ impl Labels {
         Labels(BTreeMap::new())
     }
 
+    /// Labels from a map, without its empty values (an empty label is the
+    /// same as no label).
+    pub fn from_map(mut map: BTreeMap<String, String>) -> Self {
+        map.retain(|_, value| !value.is_empty());
+        Labels(map)
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }

@@ -58,16 +58,12 @@ impl PostableAlert {
 }
 
 fn checked_pairs(kind: &str, pairs: BTreeMap<String, String>) -> Result<Labels, String> {
-    let mut labels = Labels::new();
-    for (name, value) in pairs {
-        if !is_valid_name(&name) {
-            return Err(format!(
-                "{kind} name `{name}` is invalid; names are letters, digits and `_`, not starting with a digit"
-            ));
-        }
-        labels.insert(name, value);
+    if let Some(name) = pairs.keys().find(|name| !is_valid_name(name)) {
+        return Err(format!(
+            "{kind} name `{name}` is invalid; names are letters, digits and `_`, not starting with a digit"
+        ));
     }
-    Ok(labels)
+    Ok(Labels::from_map(pairs))
 }
 
 /// Reads an RFC 3339 timestamp. Absent, empty and Go's zero time

@@ -5,7 +5,7 @@
 use crate::alert_status::{AlertStatus, State as AlertState, StatusContext};
 use crate::auth::{Auth, Sender, need};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, parse_json};
+use crate::extract::{Json, JsonBytes, Path, parse_json};
 use crate::ingest::Incoming;
 use crate::state::AppState;
 use axum::extract::State;
@@ -19,6 +19,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+
+/// A time as Alertmanager writes it: UTC, always with milliseconds.
+fn am_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
 
 /// Go's zero time: what Alertmanager shows for "no end".
 const NO_END: &str = "0001-01-01T00:00:00.000Z";
@@ -115,9 +120,9 @@ fn gettable_alert(alert: &StoredAlert, status: &AlertStatus) -> Value {
     json!({
         "labels": alert.labels,
         "annotations": alert.annotations,
-        "startsAt": alert.starts_at,
-        "endsAt": alert.ends_at.map_or_else(|| Value::from(NO_END), |end| json!(end)),
-        "updatedAt": alert.updated_at,
+        "startsAt": am_time(alert.starts_at),
+        "endsAt": alert.ends_at.map_or_else(|| NO_END.to_owned(), am_time),
+        "updatedAt": am_time(alert.updated_at),
         "generatorURL": alert.generator_url.clone().unwrap_or_default(),
         "fingerprint": alert.fingerprint.to_string(),
         "receivers": status.routes.iter().map(|r| json!({ "name": r.receiver })).collect::<Vec<_>>(),
@@ -135,17 +140,28 @@ fn gettable_alert(alert: &StoredAlert, status: &AlertStatus) -> Value {
 pub(crate) async fn post_alerts(
     sender: Sender,
     State(state): State<AppState>,
-    Json(alerts): Json<Vec<Box<RawValue>>>,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let resolve_timeout = state.config.current().config.settings.resolve_timeout;
-    let mut valid = Vec::with_capacity(alerts.len());
+    // The usual body is well formed and is read in one pass; only when it
+    // is not is it read again alert by alert, to say which ones are wrong.
+    let parsed: Vec<Result<PostableAlert, String>> =
+        match serde_json::from_slice::<Vec<PostableAlert>>(&body) {
+            Ok(alerts) => alerts.into_iter().map(Ok).collect(),
+            Err(_) => parse_json::<Vec<Box<RawValue>>>(&body)?
+                .iter()
+                .map(|raw| {
+                    parse_json::<PostableAlert>(raw.get().as_bytes())
+                        .map_err(|e| e.message().replace("request body", "alert"))
+                })
+                .collect(),
+        };
+    let total = parsed.len();
+    let mut valid = Vec::with_capacity(total);
     let mut invalid = Vec::new();
-    for (index, raw) in alerts.iter().enumerate() {
-        let parsed = parse_json::<PostableAlert>(raw.get().as_bytes())
-            .map_err(|e| e.message().replace("request body", "alert"))
-            .and_then(|postable| postable.into_alert(now, resolve_timeout));
-        match parsed {
+    for (index, alert) in parsed.into_iter().enumerate() {
+        match alert.and_then(|postable| postable.into_alert(now, resolve_timeout)) {
             Ok(alert) => valid.push(Incoming::Alert {
                 alert,
                 integration: sender.integration.clone(),
@@ -163,9 +179,8 @@ pub(crate) async fn post_alerts(
         return Ok(StatusCode::OK.into_response());
     }
     Err(ApiError::bad_request(format!(
-        "{} of {} alerts are invalid; the {stored} valid ones were stored",
-        invalid.len(),
-        alerts.len()
+        "{} of {total} alerts are invalid; the {stored} valid ones were stored",
+        invalid.len()
     ))
     .with_detail(Value::Array(invalid)))
 }
@@ -176,8 +191,10 @@ async fn filtered_alerts(
     uri: &Uri,
 ) -> ApiResult<(Vec<(StoredAlert, AlertStatus)>, StatusContext)> {
     let filter = AlertFilter::from_query(uri)?;
-    let now = Timestamp::now();
-    let firing = state.store.alerts_ending_after(now).await?;
+    let now = crate::clock::now();
+    let mut firing = state.store.alerts_ending_after(now).await?;
+    // Alertmanager lists alerts by fingerprint.
+    firing.sort_by_key(|alert| alert.fingerprint);
     let context = StatusContext::load(state, &firing, now).await?;
     let kept = firing
         .into_iter()
@@ -275,10 +292,10 @@ fn gettable_silence(silence: &Silence, now: Timestamp) -> Value {
     json!({
         "id": silence.id,
         "status": { "state": silence.state(now).as_str() },
-        "updatedAt": silence.updated_at,
+        "updatedAt": am_time(silence.updated_at),
         "matchers": silence.matchers.iter().map(matcher_json).collect::<Vec<_>>(),
-        "startsAt": silence.starts_at,
-        "endsAt": silence.ends_at,
+        "startsAt": am_time(silence.starts_at),
+        "endsAt": am_time(silence.ends_at),
         "createdBy": silence.created_by,
         "comment": silence.comment,
     })
@@ -293,7 +310,7 @@ pub(crate) async fn post_silence(
     State(state): State<AppState>,
     Json(posted): Json<PostableSilence>,
 ) -> ApiResult<axum::Json<Value>> {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let mut matchers = Vec::new();
     for m in &posted.matchers {
         matchers.push(
@@ -360,7 +377,7 @@ pub(crate) async fn get_silences(
     State(state): State<AppState>,
     uri: Uri,
 ) -> ApiResult<axum::Json<Value>> {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let mut filters = Vec::new();
     for (key, value) in query_pairs(&uri) {
         if key == "filter" {
@@ -412,7 +429,7 @@ pub(crate) async fn get_silence(
         .silence(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("silence {id} not found")))?;
-    Ok(axum::Json(gettable_silence(&silence, Timestamp::now())))
+    Ok(axum::Json(gettable_silence(&silence, crate::clock::now())))
 }
 
 /// `DELETE /api/v2/silence/{id}`: expires the silence (expiring an expired
@@ -427,7 +444,7 @@ pub(crate) async fn delete_silence(
         .silence(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("silence {id} not found")))?;
-    if silence.expire(Timestamp::now()) {
+    if silence.expire(crate::clock::now()) {
         state.store.save_silence(&silence).await?;
         state.engine.silences_changed();
         tracing::info!(id = %id, by = %auth.caller.user, "Silence expired.");
@@ -465,7 +482,7 @@ pub(crate) async fn status(
             "goVersion": "none (pagerbound is written in Rust)",
         },
         "config": { "original": original },
-        "uptime": state.started_at,
+        "uptime": am_time(state.started_at),
     }))
 }
 

@@ -28,7 +28,7 @@ pub(crate) async fn history(
     State(state): State<AppState>,
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<Value>> {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let to = query.to.unwrap_or(now);
     let from = query.from.unwrap_or(to - SignedDuration::from_hours(24));
     if from >= to {

@@ -8,7 +8,6 @@ use crate::ingest::Incoming;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use jiff::Timestamp;
 use pagerbound_core::alert::{Event, EventAction, WebhookMessage};
 use pagerbound_store::{PageFilter, PageState, StoredAlert};
 use serde_json::{Value, json};
@@ -32,7 +31,7 @@ pub(crate) async fn post_event(
         let integration = integration_for(&state, key).ok_or_else(ApiError::unauthorized)?;
         Sender { integration }
     };
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let key = event
         .key(|| hex::encode(rand::random::<[u8; 16]>()))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -105,7 +104,7 @@ pub(crate) async fn post_alertmanager_webhook(
     Json(message): Json<WebhookMessage>,
 ) -> ApiResult<StatusCode> {
     message.check_version().map_err(ApiError::bad_request)?;
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let mut items = Vec::new();
     let mut invalid = Vec::new();
     let count = message.alerts.len();

@@ -31,7 +31,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Json(window): Json<NewWindow>,
 ) -> ApiResult<(StatusCode, axum::Json<MaintenanceWindow>)> {
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     if !state
         .config
         .current()
@@ -83,7 +83,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
 ) -> ApiResult<axum::Json<Vec<MaintenanceWindow>>> {
     Ok(axum::Json(
-        state.store.maintenance_windows(Timestamp::now()).await?,
+        state.store.maintenance_windows(crate::clock::now()).await?,
     ))
 }
 
@@ -95,7 +95,7 @@ pub(crate) async fn end(
 ) -> ApiResult<axum::Json<MaintenanceWindow>> {
     let ended = state
         .store
-        .end_maintenance(id, Timestamp::now())
+        .end_maintenance(id, crate::clock::now())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no maintenance window {id}")))?;
     state.engine.maintenance_changed();
@@ -118,6 +118,6 @@ pub(crate) async fn notices(
 ) -> ApiResult<axum::Json<Vec<Notice>>> {
     let since = query
         .since
-        .unwrap_or_else(|| Timestamp::now() - SignedDuration::from_hours(24));
+        .unwrap_or_else(|| crate::clock::now() - SignedDuration::from_hours(24));
     Ok(axum::Json(state.store.notices(since).await?))
 }

@@ -99,7 +99,7 @@ pub(crate) async fn show(
         .ok_or_else(|| ApiError::not_found(format!("there is no page or ticket {id}")))?;
     let ids = state.store.page_alert_ids(id).await?;
     let alerts = state.store.alerts_by_ids(&ids).await?;
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let context = StatusContext::load(&state, &alerts, now).await?;
     let mut body = json!(page);
     body["alerts"] = Value::Array(

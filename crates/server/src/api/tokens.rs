@@ -68,7 +68,7 @@ pub(crate) async fn revoke(
 ) -> ApiResult<axum::Json<ApiToken>> {
     let revoked = state
         .store
-        .revoke_api_token(id, jiff::Timestamp::now())
+        .revoke_api_token(id, crate::clock::now())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no token {id}")))?;
     tracing::info!(by = %auth.caller.user, token = id, "API token revoked.");

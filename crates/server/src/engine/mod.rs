@@ -157,12 +157,12 @@ impl Engine {
 
     async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let mut configs = self.config.subscribe();
-        let mut next_lease = Timestamp::now();
-        let mut next_refresh = Timestamp::now() + REFRESH;
-        let mut next_poll = Timestamp::now() + POLL;
-        let mut next_purge = Timestamp::now() + SignedDuration::from_secs(60);
+        let mut next_lease = crate::clock::now();
+        let mut next_refresh = crate::clock::now() + REFRESH;
+        let mut next_poll = crate::clock::now() + POLL;
+        let mut next_purge = crate::clock::now() + SignedDuration::from_secs(60);
         loop {
-            let now = Timestamp::now();
+            let now = crate::clock::now();
             if now >= next_lease {
                 next_lease = now + LEASE_RENEWAL;
                 self.hold_lease(now).await;
@@ -187,7 +187,7 @@ impl Engine {
                     if changed.is_ok() {
                         let config = Arc::new(configs.borrow_and_update().config.clone());
                         if let Some(state) = &mut self.state {
-                            state.reconfigure(config, Timestamp::now());
+                            state.reconfigure(config, crate::clock::now());
                         }
                     }
                 }
@@ -197,7 +197,7 @@ impl Engine {
             while let Ok(input) = self.rx.try_recv() {
                 self.take(input).await;
             }
-            let now = Timestamp::now();
+            let now = crate::clock::now();
             let poll_due = self.store.backend() == Backend::Postgres && now >= next_poll;
             if self.handle.shared.lagging.swap(false, Ordering::AcqRel) || poll_due {
                 next_poll = now + POLL;
@@ -286,7 +286,7 @@ impl Engine {
         let Some(state) = &mut self.state else {
             return; // Not the leader: the leader reads it from the store.
         };
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         match input {
             Input::Alerts(changes) => {
                 let mut missing = false;
@@ -324,7 +324,7 @@ impl Engine {
                     return;
                 }
             };
-            let now = Timestamp::now();
+            let now = crate::clock::now();
             for stored in &changes {
                 after = after.max(stored.seq);
                 state.apply(
@@ -354,7 +354,7 @@ impl Engine {
         let Some(state) = &mut self.state else {
             return;
         };
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         match (
             self.store.silences(now).await,
             self.store.maintenance_windows(now).await,

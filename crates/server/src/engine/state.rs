@@ -190,8 +190,12 @@ impl State {
         let Some(tracked) = self.alerts.get_mut(&fingerprint) else {
             return;
         };
+        let routes = self.config.routes.matching(&tracked.labels);
+        if routes.iter().all(|r| r.class == Class::Log) {
+            return; // Log alerts are recorded, never grouped.
+        }
         let labels = tracked.labels.to_labels();
-        for route in self.config.routes.matching(&labels) {
+        for route in routes {
             if route.class == Class::Log {
                 continue;
             }
