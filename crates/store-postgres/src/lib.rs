@@ -4,6 +4,8 @@
 
 mod alerts;
 mod engine;
+#[cfg(target_os = "linux")]
+mod nodelay;
 mod pages;
 mod silences;
 mod tokens;
@@ -32,6 +34,15 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    #[cfg(target_os = "linux")]
+                    nodelay::set_on(connection).await;
+                    #[cfg(not(target_os = "linux"))]
+                    let _ = connection;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(unavailable)?;
