@@ -13,13 +13,16 @@ use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::alert::{Alert, Fingerprint, Known, Labels, Write};
 use pagerbound_store::{AlertWrite, Store, StoreError, StoredAlert, Written};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Most alerts written in one commit.
 const MAX_BATCH: usize = 4096;
+/// Ids for new alerts are reserved at least this many at a time, so that
+/// most commits do not spend a round trip to the database on them.
+const ID_BLOCK: usize = 1024;
 /// How long resolved alerts are remembered: Prometheus re-sends a resolved
 /// alert for 15 minutes, and those copies must not become new occurrences.
 const REMEMBER_RESOLVED: SignedDuration = SignedDuration::from_hours(1);
@@ -34,6 +37,8 @@ pub(super) struct Writer {
     /// stale when the alert changes; they are checked when popped.
     sweeps: BinaryHeap<Reverse<(Timestamp, Fingerprint)>>,
     last_eviction: Timestamp,
+    /// Reserved ids not yet given to an alert.
+    spare_ids: VecDeque<i64>,
 }
 
 /// The decision for one fingerprint within a batch.
@@ -82,6 +87,7 @@ impl Writer {
             known: HashMap::with_capacity(recent.len()),
             sweeps: BinaryHeap::new(),
             last_eviction: now,
+            spare_ids: VecDeque::new(),
         };
         // Oldest first, so the latest occurrence of a fingerprint wins.
         for stored in &recent {
@@ -194,11 +200,16 @@ impl Writer {
             .iter()
             .filter(|w| matches!(w, AlertWrite::Insert { .. }))
             .count();
-        let mut ids = self.store.reserve_alert_ids(count).await?.into_iter();
+        if self.spare_ids.len() < count {
+            let wanted = count - self.spare_ids.len() + ID_BLOCK;
+            self.spare_ids
+                .extend(self.store.reserve_alert_ids(wanted).await?);
+        }
         for (write, fingerprint) in batch.writes.iter_mut().zip(&batch.subjects) {
             if let AlertWrite::Insert { id, .. } = write {
-                *id = ids
-                    .next()
+                *id = self
+                    .spare_ids
+                    .pop_front()
                     .ok_or_else(|| StoreError::Corrupt("fewer ids than asked for".into()))?;
                 // The latest insert of a fingerprint is what it now refers to.
                 if let Some(staged) = batch.staged.get_mut(fingerprint) {
