@@ -7,6 +7,7 @@ pub mod alertmanager;
 pub mod alerts;
 pub mod ingest;
 pub mod loadgen;
+pub mod markdown;
 pub mod pagerbound;
 pub mod process;
 pub mod procstat;

@@ -87,6 +87,10 @@ struct IngestBenchArgs {
     /// PostgreSQL admin URL; each run gets a database of its own in it.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     postgres: String,
+    /// Also write the tables into this markdown file's ingest section
+    /// (BENCHMARKS.md), leaving the rest of the file as it is.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<std::path::PathBuf>,
     /// Targets to measure (default: all three).
     #[arg(long = "target", value_enum)]
     targets: Vec<TargetName>,
@@ -144,6 +148,11 @@ async fn main() -> Result<()> {
                 .pagerbound
                 .clone()
                 .unwrap_or_else(pagerbound::default_binary);
+            let postgres_version = if targets.contains(&TargetName::PagerboundPostgres) {
+                Some(pagerbound::postgres_version(&args.postgres)?)
+            } else {
+                None
+            };
             let mut reports = Vec::new();
             for target in targets {
                 let spec = match target {
@@ -166,8 +175,8 @@ async fn main() -> Result<()> {
                 };
                 let report = ingest::run(&spec, &options).await?;
                 if !args.json {
-                    print!("{}", ingest::render_table(&report));
-                    println!();
+                    // As each target finishes: a full run takes minutes.
+                    println!("{}", ingest::render_table(&report));
                 }
                 reports.push(report);
             }
@@ -176,9 +185,43 @@ async fn main() -> Result<()> {
             } else {
                 print!("{}", ingest::render_comparison(&reports));
             }
+            if let Some(path) = &args.markdown {
+                let section = ingest_section(&reports, args.quick, postgres_version.as_deref());
+                pagerbound_bench::markdown::write_section(path, "ingest", &section)?;
+                eprintln!("wrote the ingest figures into {}", path.display());
+            }
         }
     }
     Ok(())
+}
+
+/// The ingest section of BENCHMARKS.md: where and when, then the tables.
+fn ingest_section(
+    reports: &[ingest::IngestBenchReport],
+    quick: bool,
+    postgres_version: Option<&str>,
+) -> String {
+    let mut section = format!(
+        "Measured {} on {}.\n",
+        jiff::Zoned::now().date(),
+        pagerbound_bench::markdown::machine()
+    );
+    if let Some(version) = postgres_version {
+        section.push_str(&format!(
+            "PostgreSQL {version} on the same machine, default settings.\n"
+        ));
+    }
+    if quick {
+        section.push_str("\n**A --quick run: every part briefly, not figures to compare.**\n");
+    }
+    section.push_str("\n```text\n");
+    for report in reports {
+        section.push_str(&ingest::render_table(report));
+        section.push('\n');
+    }
+    section.push_str(&ingest::render_comparison(reports));
+    section.push_str("```\n");
+    section
 }
 
 #[cfg(test)]

@@ -260,10 +260,16 @@ fn create_token(binary: &Path, config: &Path, database: &str) -> Result<String> 
         .to_owned())
 }
 
-fn psql(admin_url: &str, sql: &str) -> Result<()> {
+/// The PostgreSQL server's version, for the report.
+pub fn postgres_version(admin_url: &str) -> Result<String> {
+    psql(admin_url, "SHOW server_version")
+}
+
+/// Runs one statement; answers what it printed, unaligned.
+fn psql(admin_url: &str, sql: &str) -> Result<String> {
     let output = Command::new("psql")
         .arg(admin_url)
-        .args(["-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .args(["-v", "ON_ERROR_STOP=1", "-Aqtc", sql])
         .output()
         .context("running psql (Debian package postgresql-client)")?;
     if !output.status.success() {
@@ -272,7 +278,7 @@ fn psql(admin_url: &str, sql: &str) -> Result<()> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// The admin URL with another database name.
