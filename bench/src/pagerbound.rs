@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use tempfile::TempDir;
@@ -130,35 +130,16 @@ impl Pagerbound {
             postgres,
             _dir: dir,
         };
-        started.wait_ready(options.ready_timeout, &log_path).await?;
+        process::wait_ready(
+            &mut started.child,
+            "pagerbound",
+            &format!("{}/readyz", started.url),
+            options.ready_timeout,
+            &log_path,
+        )
+        .await?;
         started.version = started.fetch_version().await.unwrap_or_default();
         Ok(started)
-    }
-
-    async fn wait_ready(&mut self, timeout: Duration, log_path: &Path) -> Result<()> {
-        let client = reqwest::Client::new();
-        let ready = format!("{}/readyz", self.url);
-        let give_up = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().context("polling pagerbound")? {
-                bail!(
-                    "pagerbound exited ({status}) before it was ready; its log:\n{}",
-                    process::log_tail(log_path)
-                );
-            }
-            if let Ok(response) = client.get(&ready).send().await
-                && response.status().is_success()
-            {
-                return Ok(());
-            }
-            if Instant::now() > give_up {
-                bail!(
-                    "pagerbound was not ready within {timeout:?}; its log:\n{}",
-                    process::log_tail(log_path)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     async fn fetch_version(&self) -> Result<String> {

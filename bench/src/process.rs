@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use rustix::process::{Pid, Signal, kill_process};
 
 /// A loopback TCP port that was free a moment ago.
@@ -35,6 +35,42 @@ pub fn terminate(child: &mut Child, grace: Duration) {
     // SIGKILL. Errors mean it is already gone.
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Waits until `url` answers 2xx, for at most `timeout`. Fails early, with
+/// the end of the log, if `child` (called `name` in messages) exits first.
+pub async fn wait_ready(
+    child: &mut Child,
+    name: &str,
+    url: &str,
+    timeout: Duration,
+    log_path: &Path,
+) -> Result<()> {
+    let client = reqwest::Client::new();
+    let give_up = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child
+            .try_wait()
+            .with_context(|| format!("polling {name}"))?
+        {
+            bail!(
+                "{name} exited ({status}) before it was ready; its log:\n{}",
+                log_tail(log_path)
+            );
+        }
+        if let Ok(response) = client.get(url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        if Instant::now() > give_up {
+            bail!(
+                "{name} was not ready within {timeout:?}; its log:\n{}",
+                log_tail(log_path)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The last lines of a log file, for error messages.

@@ -1,32 +1,18 @@
 //! The `pagerbound` binary as users run it: `check`, `token`, `migrate`,
 //! `integration token`, and `serve` with its signals.
 
+mod support;
+
 use pagerbound_testkit::{Backend, TestDatabase, config_dir, write_files};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::Output;
 use std::time::Duration;
-
-fn pagerbound() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pagerbound"));
-    command
-        .env_remove("PAGERBOUND_CONFIG")
-        .env_remove("PAGERBOUND_DATABASE");
-    command
-}
+use support::{Serving, create_token, pagerbound, stderr, stdout};
 
 fn run(args: &[&str]) -> Output {
     pagerbound().args(args).output().expect("run pagerbound")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn examples() -> PathBuf {
@@ -199,126 +185,6 @@ async fn migrate_runs_alone_on_both_backends() {
     let output = run(&["migrate", "--config", dir.path().to_str().expect("path")]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(dir.path().join("pagerbound.db").exists());
-}
-
-/// A `pagerbound serve` process, with its JSON log lines.
-struct Serving {
-    child: Child,
-    logs: mpsc::Receiver<serde_json::Value>,
-    address: String,
-}
-
-impl Serving {
-    fn start(config: &Path, database: &str) -> Serving {
-        let mut child = pagerbound()
-            .args([
-                "--log-format",
-                "json",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--database",
-                database,
-            ])
-            .arg("--config")
-            .arg(config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start pagerbound serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let (sender, logs) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let value = serde_json::from_str(&line).unwrap_or(serde_json::Value::String(line));
-                if sender.send(value).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut serving = Serving {
-            child,
-            logs,
-            address: String::new(),
-        };
-        let listening = serving.wait_for("pagerbound is listening.");
-        serving.address = listening["address"].as_str().expect("address").to_owned();
-        serving
-    }
-
-    fn wait_for(&mut self, message: &str) -> serde_json::Value {
-        loop {
-            let line = self
-                .logs
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no log line {message:?}"));
-            if line["message"] == message {
-                return line;
-            }
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    }
-
-    fn get(&self, path: &str, token: &str) -> (u16, String) {
-        http(
-            &self.address,
-            &format!(
-                "GET {path} HTTP/1.1\r\nHost: pb\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-            ),
-        )
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Sends a raw HTTP/1.1 request and returns the status and body.
-fn http(address: &str, request: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn create_token(config: &Path, database: &str, user: &str, role: &str) -> String {
-    let output = pagerbound()
-        .args([
-            "token",
-            "create",
-            "--user",
-            user,
-            "--role",
-            role,
-            "--database",
-            database,
-        ])
-        .arg("--config")
-        .arg(config)
-        .output()
-        .expect("token create");
-    assert!(output.status.success(), "{}", stderr(&output));
-    stdout(&output).trim().to_owned()
 }
 
 #[tokio::test]

@@ -1,14 +1,13 @@
 //! Accepted means durable: alerts answered with 200 are still there after
 //! the server is killed with SIGKILL, on both backends.
 
+mod support;
+
 use pagerbound_testkit::{Backend, TestDatabase, config_dir};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::{Serving, create_token, try_http};
 
 const TOKEN: &str = "durability-test-token-0123456789";
 
@@ -39,92 +38,6 @@ integrations:
     )])
 }
 
-struct Serving {
-    child: Child,
-    address: String,
-}
-
-impl Serving {
-    fn start(config: &Path, database: &str) -> Serving {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pagerbound"))
-            .args([
-                "--log-format",
-                "json",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--database",
-                database,
-            ])
-            .arg("--config")
-            .arg(config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start pagerbound");
-        let stderr = child.stderr.take().expect("stderr");
-        let (sender, lines) = mpsc::channel::<serde_json::Value>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(value) = serde_json::from_str(&line)
-                    && sender.send(value).is_err()
-                {
-                    break;
-                }
-            }
-        });
-        // Built first, so that its Drop kills the process if it never starts.
-        let mut serving = Serving {
-            child,
-            address: String::new(),
-        };
-        loop {
-            let line = lines
-                .recv_timeout(Duration::from_secs(60))
-                .expect("pagerbound did not start");
-            if line["message"] == "pagerbound is listening." {
-                serving.address = line["address"].as_str().expect("address").to_owned();
-                return serving;
-            }
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill(); // SIGKILL
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Sends one request and answers the status, or `None` when the
-/// connection failed (the server was killed).
-fn post(address: &str, path: &str, body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(address).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: pb\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
-}
-
 fn batch(sender: usize, number: usize) -> (String, Vec<String>) {
     let instances: Vec<String> = (0..10)
         .map(|i| format!("s{sender}-b{number}-i{i}"))
@@ -144,30 +57,7 @@ fn batch(sender: usize, number: usize) -> (String, Vec<String>) {
 async fn accepted_alerts_survive_sigkill(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let dir = config(&pagerbound_core::token::TokenDigest::of(TOKEN).to_hex());
-    let output = Command::new(env!("CARGO_BIN_EXE_pagerbound"))
-        .args([
-            "token",
-            "create",
-            "--user",
-            "oncall",
-            "--role",
-            "viewer",
-            "--database",
-            &database.location,
-        ])
-        .arg("--config")
-        .arg(dir.path())
-        .output()
-        .expect("token create");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let viewer = String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned();
+    let viewer = create_token(dir.path(), &database.location, "oncall", "viewer");
     let mut serving = Serving::start(dir.path(), &database.location);
 
     // Four senders post batches as fast as they are answered; the server is
@@ -184,10 +74,18 @@ async fn accepted_alerts_survive_sigkill(backend: Backend) {
                         break;
                     }
                     let (body, instances) = batch(sender, number);
-                    match post(&address, "/api/v2/alerts", &body) {
-                        Some((200, _)) => accepted.lock().expect("lock").extend(instances),
-                        Some((status, body)) => panic!("unexpected answer {status}: {body}"),
-                        None => break,
+                    let answer = try_http(
+                        &address,
+                        "POST",
+                        "/api/v2/alerts",
+                        Some(&format!("Bearer {TOKEN}")),
+                        Some(&body),
+                    );
+                    match answer {
+                        Ok((200, _)) => accepted.lock().expect("lock").extend(instances),
+                        Ok((status, body)) => panic!("unexpected answer {status}: {body}"),
+                        // Killed: what was not answered was not accepted.
+                        Err(_) => break,
                     }
                 }
             })
@@ -205,25 +103,8 @@ async fn accepted_alerts_survive_sigkill(backend: Backend) {
 
     let serving = Serving::start(dir.path(), &database.location);
     let stored = {
-        let mut stream = TcpStream::connect(&serving.address).expect("connect");
-        write!(
-            stream,
-            "GET /api/v2/alerts HTTP/1.1\r\nHost: pb\r\nAuthorization: Bearer {viewer}\r\nConnection: close\r\n\r\n"
-        )
-        .expect("send");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        let body = if response.contains("Transfer-Encoding: chunked")
-            || response.contains("transfer-encoding: chunked")
-        {
-            dechunk(&body)
-        } else {
-            body
-        };
+        let (status, body) = serving.get("/api/v2/alerts", &viewer);
+        assert_eq!(status, 200, "{body}");
         let alerts: serde_json::Value = serde_json::from_str(&body).expect("alerts JSON");
         alerts
             .as_array()
@@ -241,23 +122,6 @@ async fn accepted_alerts_survive_sigkill(backend: Backend) {
         &lost[..lost.len().min(5)]
     );
     assert!(accepted.len() >= 2000);
-}
-
-/// Undoes HTTP/1.1 chunked transfer encoding.
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || after.len() < size {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 #[tokio::test]

@@ -95,6 +95,15 @@ impl StatusContext {
         &self.config.config
     }
 
+    /// An alert as pagerbound's own API shows it: the stored alert, whether
+    /// it fires, and its status.
+    pub fn describe(&self, alert: &StoredAlert) -> serde_json::Value {
+        let mut value = serde_json::json!(alert);
+        value["firing"] = serde_json::json!(alert.is_firing(self.now));
+        value["status"] = serde_json::json!(self.status(alert));
+        value
+    }
+
     pub fn status(&self, alert: &StoredAlert) -> AlertStatus {
         let routes: Vec<RouteTaken> = self
             .config

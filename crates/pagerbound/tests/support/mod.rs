@@ -80,6 +80,19 @@ pub fn http(
     authorization: Option<&str>,
     body: Option<&str>,
 ) -> (u16, String) {
+    try_http(address, method, path, authorization, body)
+        .unwrap_or_else(|e| panic!("{method} {path} on {address}: {e}"))
+}
+
+/// [`http`], answering an error instead of failing the test when the
+/// connection fails (a server being killed, say).
+pub fn try_http(
+    address: &str,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\n");
     if let Some(value) = authorization {
         let _ = write!(request, "Authorization: {value}\r\n");
@@ -94,20 +107,17 @@ pub fn http(
     request.push_str("Connection: close\r\n\r\n");
     request.push_str(body.unwrap_or_default());
 
-    let mut stream =
-        TcpStream::connect(address).unwrap_or_else(|e| panic!("connect to {address}: {e}"));
-    stream
-        .set_read_timeout(Some(PATIENCE))
-        .expect("set a read timeout");
-    stream.write_all(request.as_bytes()).expect("send request");
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.write_all(request.as_bytes())?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read response");
+    stream.read_to_end(&mut response)?;
     let response = String::from_utf8_lossy(&response);
     let status = response
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+        .ok_or_else(|| std::io::Error::other(format!("no HTTP status in {response:?}")))?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     let chunked = head.lines().any(|line| {
         let line = line.to_ascii_lowercase();
@@ -118,7 +128,7 @@ pub fn http(
     } else {
         body.to_owned()
     };
-    (status, body)
+    Ok((status, body))
 }
 
 /// The body of a `Transfer-Encoding: chunked` response.
@@ -227,13 +237,155 @@ fn log_tail(log: &Log, lines: usize) -> String {
     log[log.len().saturating_sub(lines)..].join("\n")
 }
 
-/// `pagerbound serve` on a loopback port chosen by the OS, on SQLite, with
-/// its configuration in a temporary directory.
-pub struct Pagerbound {
-    child: Option<Child>,
-    log: Log,
+/// An API token, from `pagerbound token create`.
+pub fn create_token(config: &Path, database: &str, user: &str, role: &str) -> String {
+    let output = pagerbound()
+        .args(["token", "create", "--user", user, "--role", role])
+        .args(["--database", database])
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("run pagerbound token create");
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).trim().to_owned()
+}
+
+/// A running `pagerbound serve` on a loopback port chosen by the OS, with
+/// its JSON log lines. Killed (SIGKILL) when dropped; a failing test
+/// prints the end of its log.
+pub struct Serving {
+    pub child: Child,
     /// `127.0.0.1:PORT`.
     pub address: String,
+    log: Log,
+    /// Each log line as it comes, for [`Serving::wait_for`].
+    lines: mpsc::Receiver<Value>,
+}
+
+impl Serving {
+    /// Starts the server and waits until it listens.
+    pub fn start(config: &Path, database: &str) -> Serving {
+        let mut child = pagerbound()
+            .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+            .args(["--database", database])
+            .arg("--config")
+            .arg(config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start pagerbound serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (sender, lines) = mpsc::channel();
+        let log = Log::default();
+        let kept = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let value =
+                    serde_json::from_str(&line).unwrap_or_else(|_| Value::String(line.clone()));
+                kept.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                // The test may have stopped listening; the log is still kept.
+                let _ = sender.send(value);
+            }
+        });
+        // Built first, so that its Drop kills the process if it never starts.
+        let mut serving = Serving {
+            child,
+            address: String::new(),
+            log,
+            lines,
+        };
+        let listening = serving.wait_for("pagerbound is listening.");
+        serving.address = listening["address"]
+            .as_str()
+            .expect("the address it listens on")
+            .to_owned();
+        serving
+    }
+
+    /// Waits for the log line with this message and answers it.
+    pub fn wait_for(&mut self, message: &str) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line["message"] == message => return line,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "pagerbound never logged {message:?}; its log:\n{}",
+                    log_tail(&self.log, 50)
+                ),
+            }
+        }
+    }
+
+    /// Sends the signal `name` (`HUP`, `TERM`, ...).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// SIGKILL, and waits for the process to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// `GET path` with an API token.
+    pub fn get(&self, path: &str, token: &str) -> (u16, String) {
+        http(
+            &self.address,
+            "GET",
+            path,
+            Some(&format!("Bearer {token}")),
+            None,
+        )
+    }
+
+    /// `GET path` with an API token; the JSON answer, which must be 200.
+    pub fn get_json(&self, path: &str, token: &str) -> Value {
+        let (status, body) = self.get(path, token);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+    }
+
+    /// `POST path` with a JSON body and a whole `Authorization` value.
+    pub fn post(&self, path: &str, authorization: &str, body: &str) -> (u16, String) {
+        http(&self.address, "POST", path, Some(authorization), Some(body))
+    }
+
+    /// The value of one sample of pagerbound's own `/metrics` (0 if absent).
+    pub fn metric(&self, series: &str, token: &str) -> f64 {
+        let (status, body) = self.get("/metrics", token);
+        assert_eq!(status, 200, "GET /metrics: {body}");
+        sample(&body, series)
+    }
+
+    /// The last lines of the server's log.
+    pub fn log(&self) -> String {
+        log_tail(&self.log, 40)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("--- pagerbound's log (last lines) ---\n{}", self.log());
+        }
+    }
+}
+
+/// A configuration checked by `pagerbound check` and a SQLite database,
+/// each in a temporary directory, and the server once started.
+pub struct Pagerbound {
+    serving: Option<Serving>,
     config: TempDir,
     data: TempDir,
 }
@@ -259,9 +411,7 @@ impl Pagerbound {
             stderr(&check)
         );
         Pagerbound {
-            child: None,
-            log: Log::default(),
-            address: String::new(),
+            serving: None,
             config,
             data: tempfile::tempdir().expect("temporary directory"),
         }
@@ -276,106 +426,23 @@ impl Pagerbound {
 
     /// An API token, from `pagerbound token create`.
     pub fn create_token(&self, user: &str, role: &str) -> String {
-        let output = pagerbound()
-            .args(["token", "create", "--user", user, "--role", role])
-            .arg("--database")
-            .arg(self.database())
-            .arg("--config")
-            .arg(self.config.path())
-            .output()
-            .expect("run pagerbound token create");
-        assert!(output.status.success(), "{}", stderr(&output));
-        stdout(&output).trim().to_owned()
+        create_token(self.config.path(), &self.database(), user, role)
     }
 
     /// Starts the server and waits until it listens.
     pub fn start(&mut self) {
-        let mut child = pagerbound()
-            .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
-            .arg("--database")
-            .arg(self.database())
-            .arg("--config")
-            .arg(self.config.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start pagerbound serve");
-        let stderr = child.stderr.take().expect("stderr");
-        self.child = Some(child);
-        let (sender, listening) = mpsc::channel();
-        let log = Arc::clone(&self.log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(value) = serde_json::from_str::<Value>(&line)
-                    && value["message"] == "pagerbound is listening."
-                    && let Some(address) = value["address"].as_str()
-                {
-                    let _ = sender.send(address.to_owned());
-                }
-                log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-            }
-        });
-        self.address = listening.recv_timeout(PATIENCE).unwrap_or_else(|_| {
-            panic!(
-                "pagerbound did not say it is listening:\n{}",
-                log_tail(&self.log, 50)
-            )
-        });
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    /// `GET path` with an API token; the JSON answer, which must be 200.
-    pub fn get_json(&self, path: &str, token: &str) -> Value {
-        let (status, body) = http(
-            &self.address,
-            "GET",
-            path,
-            Some(&format!("Bearer {token}")),
-            None,
-        );
-        assert_eq!(status, 200, "GET {path}: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
-    }
-
-    /// `POST path` with a JSON body and a whole `Authorization` value.
-    pub fn post(&self, path: &str, authorization: &str, body: &str) -> (u16, String) {
-        http(&self.address, "POST", path, Some(authorization), Some(body))
-    }
-
-    /// The value of one sample of pagerbound's own `/metrics` (0 if absent).
-    pub fn metric(&self, series: &str, token: &str) -> f64 {
-        let (status, body) = http(
-            &self.address,
-            "GET",
-            "/metrics",
-            Some(&format!("Bearer {token}")),
-            None,
-        );
-        assert_eq!(status, 200, "GET /metrics: {body}");
-        sample(&body, series)
-    }
-
-    /// The last lines of the server's log.
-    pub fn log(&self) -> String {
-        log_tail(&self.log, 40)
+        self.serving = Some(Serving::start(self.config.path(), &self.database()));
     }
 }
 
-impl Drop for Pagerbound {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        if std::thread::panicking() {
-            eprintln!(
-                "--- pagerbound's log (last lines) ---\n{}",
-                log_tail(&self.log, 40)
-            );
-        }
+/// Once started, a `Pagerbound` is used as its server.
+impl std::ops::Deref for Pagerbound {
+    type Target = Serving;
+
+    fn deref(&self) -> &Serving {
+        self.serving
+            .as_ref()
+            .expect("the server is started first (Pagerbound::start)")
     }
 }
 

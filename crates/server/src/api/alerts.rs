@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,14 +46,6 @@ pub(crate) async fn history(
         .collect();
     let context = StatusContext::load(&state, &firing, now).await?;
     Ok(Json(Value::Array(
-        alerts
-            .iter()
-            .map(|alert| {
-                let mut value = json!(alert);
-                value["firing"] = json!(alert.is_firing(now));
-                value["status"] = json!(context.status(alert));
-                value
-            })
-            .collect(),
+        alerts.iter().map(|alert| context.describe(alert)).collect(),
     )))
 }

@@ -102,17 +102,7 @@ pub(crate) async fn show(
     let now = crate::clock::now();
     let context = StatusContext::load(&state, &alerts, now).await?;
     let mut body = json!(page);
-    body["alerts"] = Value::Array(
-        alerts
-            .iter()
-            .map(|alert| {
-                let mut value = json!(alert);
-                value["firing"] = json!(alert.is_firing(now));
-                value["status"] = json!(context.status(alert));
-                value
-            })
-            .collect(),
-    );
+    body["alerts"] = Value::Array(alerts.iter().map(|alert| context.describe(alert)).collect());
     body["timeline"] = json!(state.store.page_events(id).await?);
     Ok(Json(body))
 }
