@@ -1,0 +1,235 @@
+//! Alerts: batches, updates, history.
+
+use super::*;
+
+/// Reserved ids are distinct, across calls too.
+pub async fn alert_ids_are_reserved_once(store: &dyn Store) {
+    let first = store.reserve_alert_ids(3).await.expect("reserve");
+    let second = store.reserve_alert_ids(2).await.expect("reserve");
+    let all: std::collections::BTreeSet<i64> = first.iter().chain(&second).copied().collect();
+    assert_eq!((first.len(), second.len(), all.len()), (3, 2, 5));
+    assert!(store.reserve_alert_ids(0).await.expect("none").is_empty());
+}
+
+/// A batch of inserts: every field comes back, ids and change numbers are
+/// assigned in order.
+pub async fn alerts_are_written_in_batches(store: &dyn Store) {
+    let batch = vec![
+        insert(
+            alert("A", "2026-11-21T10:00:00Z", Some("2026-11-21T10:05:00Z")),
+            "2026-11-21T10:00:01Z",
+        ),
+        insert(
+            alert("B", "2026-11-21T10:00:00Z", None),
+            "2026-11-21T10:00:01Z",
+        ),
+        insert(
+            alert("C", "2026-11-21T09:00:00Z", Some("2026-11-21T09:30:00Z")),
+            "2026-11-21T10:00:01Z",
+        ),
+    ];
+    let written = write_with_ids(store, &batch).await.expect("write");
+    assert_eq!(written.len(), 3);
+    assert!(
+        written.windows(2).all(|w| w[1].seq != w[0].seq),
+        "{written:?}"
+    );
+    assert!(written.windows(2).all(|w| w[1].id != w[0].id));
+
+    let ids: Vec<i64> = written.iter().map(|w| w.id).collect();
+    let stored = store.alerts_by_ids(&ids).await.expect("by ids");
+    assert_eq!(stored.len(), 3);
+    let a = stored.iter().find(|s| s.id == written[0].id).expect("A");
+    let AlertWrite::Insert {
+        alert: original, ..
+    } = &batch[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(a.fingerprint, original.fingerprint());
+    assert_eq!(a.labels, original.labels);
+    assert_eq!(a.annotations, original.annotations);
+    assert_eq!(a.generator_url, original.generator_url);
+    assert_eq!(a.starts_at, original.starts_at);
+    assert_eq!(a.ends_at, original.ends_at);
+    assert!(a.timeout);
+    assert_eq!(a.updated_at, at("2026-11-21T10:00:01Z"));
+    assert_eq!(a.integration, "prometheus");
+    assert_eq!(a.seq, written[0].seq);
+    let b = stored.iter().find(|s| s.id == written[1].id).expect("B");
+    assert_eq!(b.ends_at, None);
+
+    // What fires at 10:01: A (until 10:05) and B (until resolved), not C.
+    let firing: Vec<String> = store
+        .alerts_ending_after(at("2026-11-21T10:01:00Z"))
+        .await
+        .expect("firing")
+        .into_iter()
+        .map(|s| s.labels.get("alertname").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(firing, ["A", "B"]);
+
+    let changes = store
+        .alerts_changed_since(written[0].seq, 10)
+        .await
+        .expect("changes");
+    assert_eq!(changes.iter().map(|c| c.id).collect::<Vec<_>>(), &ids[1..]);
+    assert_eq!(
+        store
+            .alerts_changed_since(written[2].seq, 10)
+            .await
+            .expect("none")
+            .len(),
+        0
+    );
+}
+
+/// Updates change times, and annotations only when content is given; a
+/// mixed batch answers in order.
+pub async fn alert_updates_keep_what_they_do_not_change(store: &dyn Store) {
+    let written = write_with_ids(
+        store,
+        &[insert(
+            alert("A", "2026-11-21T10:00:00Z", Some("2026-11-21T10:05:00Z")),
+            "2026-11-21T10:00:00Z",
+        )],
+    )
+    .await
+    .expect("insert");
+    let id = written[0].id;
+    let mixed = vec![
+        AlertWrite::Update {
+            id,
+            starts_at: at("2026-11-21T09:59:00Z"),
+            ends_at: Some(at("2026-11-21T10:09:00Z")),
+            timeout: false,
+            content: None,
+            at: at("2026-11-21T10:04:00Z"),
+        },
+        insert(
+            alert("B", "2026-11-21T10:04:00Z", None),
+            "2026-11-21T10:04:00Z",
+        ),
+    ];
+    let second = write_with_ids(store, &mixed).await.expect("mixed");
+    assert_eq!(second[0].id, id);
+    assert_ne!(second[1].id, id);
+    assert!(
+        second.iter().all(|w| w.seq > written[0].seq),
+        "later writes, later change numbers"
+    );
+    assert_ne!(second[0].seq, second[1].seq);
+    let a = &store.alerts_by_ids(&[id]).await.expect("read")[0];
+    assert_eq!(a.starts_at, at("2026-11-21T09:59:00Z"));
+    assert_eq!(a.ends_at, Some(at("2026-11-21T10:09:00Z")));
+    assert!(!a.timeout);
+    assert_eq!(
+        a.annotations.get("summary"),
+        Some("A is bad"),
+        "content untouched"
+    );
+    assert_eq!(a.seq, second[0].seq);
+
+    let new_annotations = labels(&[("summary", "worse"), ("runbook", "https://r")]);
+    write_with_ids(
+        store,
+        &[AlertWrite::Update {
+            id,
+            starts_at: a.starts_at,
+            ends_at: None,
+            timeout: false,
+            content: Some((new_annotations.clone(), None)),
+            at: at("2026-11-21T10:05:00Z"),
+        }],
+    )
+    .await
+    .expect("content");
+    let a = &store.alerts_by_ids(&[id]).await.expect("read")[0];
+    assert_eq!(a.annotations, new_annotations);
+    assert_eq!(a.generator_url, None);
+    assert_eq!(a.ends_at, None);
+}
+
+/// Thousands of alerts in one batch, as the ingest path writes them.
+pub async fn large_batches_are_written_whole(store: &dyn Store) {
+    let now = at("2026-11-21T10:00:00Z");
+    let batch: Vec<AlertWrite> = (0..3000)
+        .map(|i| {
+            let mut a = alert("Bulk", "2026-11-21T10:00:00Z", None);
+            a.labels.insert("instance", format!("host-{i}"));
+            insert(a, "2026-11-21T10:00:00Z")
+        })
+        .collect();
+    let written = write_with_ids(store, &batch).await.expect("write");
+    let ids: std::collections::BTreeSet<i64> = written.iter().map(|w| w.id).collect();
+    assert_eq!(ids.len(), 3000);
+    assert_eq!(
+        store.alerts_ending_after(now).await.expect("firing").len(),
+        3000
+    );
+    let fingerprints: std::collections::BTreeSet<Fingerprint> = store
+        .alerts_by_ids(&ids.iter().copied().collect::<Vec<_>>())
+        .await
+        .expect("read")
+        .iter()
+        .map(|a| a.fingerprint)
+        .collect();
+    assert_eq!(fingerprints.len(), 3000);
+}
+
+/// History by time range, and the event path's lookup by label.
+pub async fn alert_history_and_label_lookup(store: &dyn Store) {
+    let mut event = alert("Event", "2026-11-21T10:00:00Z", None);
+    event.labels.insert("dedup_key", "disk-db1");
+    write_with_ids(
+        store,
+        &[
+            insert(
+                alert("Old", "2026-11-20T08:00:00Z", Some("2026-11-20T09:00:00Z")),
+                "2026-11-20T08:00:00Z",
+            ),
+            insert(
+                alert("Noon", "2026-11-21T12:00:00Z", Some("2026-11-21T12:30:00Z")),
+                "2026-11-21T12:00:00Z",
+            ),
+            insert(event, "2026-11-21T10:00:00Z"),
+        ],
+    )
+    .await
+    .expect("write");
+    let names = |alerts: Vec<pagerbound_store::StoredAlert>| -> Vec<String> {
+        alerts
+            .iter()
+            .map(|a| a.labels.get("alertname").unwrap_or_default().to_owned())
+            .collect()
+    };
+    let day = store
+        .alerts_between(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"), 100)
+        .await
+        .expect("between");
+    assert_eq!(
+        names(day),
+        ["Noon", "Event"],
+        "newest first, yesterday's left out"
+    );
+    let found = store
+        .firing_alerts_with_label(
+            "prometheus",
+            "dedup_key",
+            "disk-db1",
+            at("2026-11-21T13:00:00Z"),
+        )
+        .await
+        .expect("lookup");
+    assert_eq!(names(found), ["Event"]);
+    let other = store
+        .firing_alerts_with_label(
+            "other-integration",
+            "dedup_key",
+            "disk-db1",
+            at("2026-11-21T13:00:00Z"),
+        )
+        .await
+        .expect("lookup");
+    assert!(other.is_empty());
+}
