@@ -12,6 +12,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod http_client;
 pub mod ingest;
 pub mod metrics;
 pub mod notify;
