@@ -17,6 +17,7 @@ pub mod inhibition;
 pub mod integration;
 pub mod maintenance;
 pub mod name;
+pub mod notify;
 pub mod routing;
 pub mod secret;
 pub mod service;

@@ -48,7 +48,7 @@ fn window_from_row(row: &PgRow) -> Result<MaintenanceWindow> {
     })
 }
 
-fn notice_from_row(row: &PgRow) -> Result<Notice> {
+pub(crate) fn notice_from_row(row: &PgRow) -> Result<Notice> {
     Ok(Notice {
         id: column(row, "id")?,
         service: column(row, "service")?,
@@ -235,6 +235,7 @@ impl EngineState for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
         let mut purged = Purged::default();
         let mut notices = 0;
+        let mut notifications = 0;
         for (sql, slot) in [
             ("DELETE FROM alerts WHERE ends_at < $1", &mut purged.alerts),
             (
@@ -250,6 +251,13 @@ impl EngineState for PostgresStore {
                 &mut purged.maintenance_windows,
             ),
             ("DELETE FROM notices WHERE at < $1", &mut notices),
+            // Notifications of pages go with their page; the others (of
+            // notices) once done and old.
+            (
+                "DELETE FROM notifications
+                 WHERE page_id IS NULL AND created_at < $1 AND state IN ('delivered', 'failed')",
+                &mut notifications,
+            ),
         ] {
             *slot = sqlx::query(sql)
                 .bind(cutoff)

@@ -6,6 +6,7 @@ mod alerts;
 mod engine;
 #[cfg(target_os = "linux")]
 mod nodelay;
+mod outbox;
 mod pages;
 mod silences;
 mod tokens;

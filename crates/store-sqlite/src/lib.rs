@@ -8,6 +8,7 @@
 
 mod alerts;
 mod engine;
+mod outbox;
 mod pages;
 mod silences;
 mod tokens;

@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod engine;
 mod error;
+pub mod outbox;
 pub mod pages;
 pub mod silences;
 pub mod tokens;
@@ -17,6 +18,10 @@ pub mod tokens;
 pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
 pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;
+pub use outbox::{
+    NewNotification, Notification, NotificationFilter, NotificationState, Outbox, Source,
+    UnplannedEvent,
+};
 pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
 pub use silences::Silences;
 pub use tokens::{ApiToken, ApiTokens, NewApiToken};
@@ -45,7 +50,7 @@ impl fmt::Display for Backend {
 /// Everything pagerbound keeps in its database.
 #[async_trait]
 pub trait Store:
-    ApiTokens + Alerts + Silences + Pages + EngineState + Send + Sync + 'static
+    ApiTokens + Alerts + Silences + Pages + EngineState + Outbox + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 

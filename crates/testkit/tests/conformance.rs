@@ -48,4 +48,9 @@ on_both_backends!(
     maintenance_windows_and_their_notice,
     leases_have_one_holder,
     history_is_purged_after_retention,
+    events_are_planned_into_notifications_once,
+    notifications_go_from_pending_to_delivered,
+    failed_attempts_are_retried_or_given_up,
+    notifications_left_sending_are_released,
+    notices_are_planned_and_purged,
 );

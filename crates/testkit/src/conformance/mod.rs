@@ -10,12 +10,14 @@
 
 mod alerts;
 mod engine;
+mod outbox;
 mod pages;
 mod silences;
 mod tokens;
 
 pub use alerts::*;
 pub use engine::*;
+pub use outbox::*;
 pub use pages::*;
 pub use silences::*;
 pub use tokens::*;

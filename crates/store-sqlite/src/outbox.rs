@@ -1,0 +1,281 @@
+//! The notification outbox in SQLite. Reads go through the read pool: the
+//! single writer connection is the ingest path's, and the notifier must not
+//! queue behind it to look.
+
+use crate::alerts::to_json;
+use crate::engine::notice_from_row;
+use crate::{SqliteStore, column, millis, optional_timestamp, query_error, timestamp};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use pagerbound_store::{
+    NewNotification, Notice, Notification, NotificationFilter, NotificationState, Outbox,
+    PageEvent, Result, Source, StoreError, UnplannedEvent,
+};
+use sqlx::sqlite::SqliteRow;
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &SqliteRow, name: &str) -> Result<T> {
+    let text: String = column(row, name)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{name} `{text}`: {e}")))
+}
+
+fn notification_from_row(row: &SqliteRow) -> Result<Notification> {
+    let source: String = column(row, "source")?;
+    let state: String = column(row, "state")?;
+    Ok(Notification {
+        id: column(row, "id")?,
+        key: column(row, "key")?,
+        source: Source::parse(&source)
+            .ok_or_else(|| StoreError::Corrupt(format!("notification source `{source}`")))?,
+        page_id: column(row, "page_id")?,
+        destination: json_column(row, "destination")?,
+        message: json_column(row, "message")?,
+        state: NotificationState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("notification state `{state}`")))?,
+        attempts: column(row, "attempts")?,
+        next_attempt_at: timestamp(column(row, "next_attempt_at")?)?,
+        bundle: column(row, "bundle")?,
+        last_error: column(row, "last_error")?,
+        created_at: timestamp(column(row, "created_at")?)?,
+        updated_at: timestamp(column(row, "updated_at")?)?,
+        delivered_at: optional_timestamp(column(row, "delivered_at")?)?,
+    })
+}
+
+impl SqliteStore {
+    /// Runs `sql` with the ids as `?1` (a JSON array) and `at` as `?2`.
+    async fn update_notifications(&self, sql: &str, ids: &[i64], at: Timestamp) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(to_json(ids)?)
+            .bind(millis(at))
+            .execute(&self.writer)
+            .await
+            .map_err(query_error(String::new))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn unplanned_page_events(&self, limit: u32) -> Result<Vec<UnplannedEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, page_id, at, kind, detail FROM page_events
+             WHERE planned_at IS NULL ORDER BY id LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter()
+            .map(|row| {
+                Ok(UnplannedEvent {
+                    id: column(row, "id")?,
+                    page_id: column(row, "page_id")?,
+                    event: PageEvent {
+                        at: timestamp(column(row, "at")?)?,
+                        kind: column(row, "kind")?,
+                        detail: json_column(row, "detail")?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn unplanned_notices(&self, limit: u32) -> Result<Vec<Notice>> {
+        let rows = sqlx::query(
+            "SELECT id, service, at, kind, message FROM notices
+             WHERE planned_at IS NULL ORDER BY id LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
+    async fn plan_notifications(
+        &self,
+        notifications: &[NewNotification],
+        page_events: &[i64],
+        notices: &[i64],
+        at: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        for n in notifications {
+            let created = millis(n.created_at);
+            sqlx::query(
+                "INSERT INTO notifications
+                     (key, source, page_id, destination_key, destination, message, state, attempts,
+                      next_attempt_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7)
+                 ON CONFLICT (source, destination_key) DO NOTHING",
+            )
+            .bind(&n.key)
+            .bind(n.source.to_string())
+            .bind(n.page_id)
+            .bind(n.destination.key())
+            .bind(to_json(&n.destination)?)
+            .bind(to_json(&n.message)?)
+            .bind(created)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(String::new))?;
+        }
+        for (table, ids) in [("page_events", page_events), ("notices", notices)] {
+            if ids.is_empty() {
+                continue;
+            }
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET planned_at = ?2
+                 WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1))"
+            )))
+            .bind(to_json(ids)?)
+            .bind(millis(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(String::new))?;
+        }
+        tx.commit().await.map_err(query_error(String::new))
+    }
+
+    async fn record_notice(
+        &self,
+        service: &str,
+        kind: &str,
+        message: &str,
+        at: Timestamp,
+    ) -> Result<Notice> {
+        let row = sqlx::query(
+            "INSERT INTO notices (service, at, kind, message) VALUES (?1, ?2, ?3, ?4)
+             RETURNING id, service, at, kind, message",
+        )
+        .bind(service)
+        .bind(millis(at))
+        .bind(kind)
+        .bind(message)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(query_error(String::new))?;
+        notice_from_row(&row)
+    }
+
+    async fn due_notifications(&self, now: Timestamp, limit: u32) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT * FROM notifications
+             WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+        )
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    async fn start_delivery(&self, ids: &[i64], bundle: &str, at: Timestamp) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE notifications
+             SET state = 'sending', attempts = attempts + 1, bundle = ?3, updated_at = ?2
+             WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(to_json(ids)?)
+        .bind(millis(at))
+        .bind(bundle)
+        .execute(&self.writer)
+        .await
+        .map_err(query_error(String::new))?;
+        Ok(())
+    }
+
+    async fn record_delivered(&self, ids: &[i64], at: Timestamp) -> Result<()> {
+        self.update_notifications(
+            "UPDATE notifications
+             SET state = 'delivered', delivered_at = ?2, updated_at = ?2, last_error = NULL
+             WHERE id IN (SELECT value FROM json_each(?1))",
+            ids,
+            at,
+        )
+        .await
+    }
+
+    async fn record_failed(
+        &self,
+        ids: &[i64],
+        error: &str,
+        retry_at: Option<Timestamp>,
+        at: Timestamp,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let (state, next) = match retry_at {
+            Some(retry) => ("pending", Some(millis(retry))),
+            None => ("failed", None),
+        };
+        sqlx::query(
+            "UPDATE notifications
+             SET state = ?3, last_error = ?4, next_attempt_at = coalesce(?5, next_attempt_at),
+                 updated_at = ?2
+             WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(to_json(ids)?)
+        .bind(millis(at))
+        .bind(state)
+        .bind(error)
+        .bind(next)
+        .execute(&self.writer)
+        .await
+        .map_err(query_error(String::new))?;
+        Ok(())
+    }
+
+    async fn release_notifications(&self, at: Timestamp) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE notifications SET state = 'pending', next_attempt_at = ?1, updated_at = ?1
+             WHERE state = 'sending'",
+        )
+        .bind(millis(at))
+        .execute(&self.writer)
+        .await
+        .map_err(query_error(String::new))?
+        .rows_affected())
+    }
+
+    async fn last_delivery_to(&self, destination_key: &str) -> Result<Option<Timestamp>> {
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT max(delivered_at) FROM notifications WHERE destination_key = ?1",
+        )
+        .bind(destination_key)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        optional_timestamp(last)
+    }
+
+    async fn notifications(&self, filter: &NotificationFilter) -> Result<Vec<Notification>> {
+        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
+        let limit = if filter.limit == 0 { 100 } else { filter.limit };
+        let rows = sqlx::query(
+            "SELECT * FROM notifications
+             WHERE (?1 IS NULL OR page_id = ?1)
+               AND (?2 = '[]' OR state IN (SELECT value FROM json_each(?2)))
+             ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(filter.page_id)
+        .bind(to_json(&states)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(notification_from_row).collect()
+    }
+}
