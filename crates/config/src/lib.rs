@@ -19,7 +19,7 @@ mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use location::{DatabaseLocation, LocationError};
-pub use settings::{DEFAULT_LISTEN, DEFAULT_MAX_REQUEST_BODY, Settings};
+pub use settings::{DEFAULT_LISTEN, DEFAULT_MAX_REQUEST_BODY, NotificationSettings, Settings};
 
 use diagnostic::{Diagnostics, Pos};
 use pagerbound_core::inhibition::InhibitRule;

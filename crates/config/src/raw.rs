@@ -80,6 +80,23 @@ pub(crate) struct RawSettings {
     /// The label that marks symptom alerts (default `slo`); `check` warns
     /// about page routes that do not require it. Empty turns the lint off.
     pub symptom_label: Option<String>,
+    /// How notifications are retried, and where failures are reported.
+    pub notifications: Option<Spanned<RawNotificationSettings>>,
+}
+
+/// `settings.notifications:` — retries and the fallback channel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotificationSettings {
+    /// Attempts in all, the first included (default 6).
+    pub max_attempts: Option<Spanned<u32>>,
+    /// Wait after the first failed attempt; it doubles after each (default
+    /// `10s`).
+    pub first_retry: Option<Text>,
+    /// The longest wait between attempts (default `10m`).
+    pub max_retry: Option<Text>,
+    /// The channel told when a notification finally fails.
+    pub fallback_channel: Option<Text>,
 }
 
 /// `teams:` — a team owns services and carries their pager.
@@ -192,6 +209,9 @@ pub(crate) struct RawChannel {
     pub auth_token: Option<Spanned<SecretSource>>,
     /// `sms`, `voice`: the sending number, E.164.
     pub from: Option<Text>,
+    /// The least time between two messages to one destination; what comes
+    /// meanwhile is bundled into the next (defaults by type).
+    pub min_interval: Option<Text>,
 }
 
 /// `integrations:` — a sender of alerts and its token.
@@ -389,8 +409,9 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 11] = [
+        let expectations: [(&str, Vec<&str>); 12] = [
             ("settings", fields_of::<RawSettings>()),
+            ("settings", fields_of::<RawNotificationSettings>()),
             ("teams", fields_of::<RawTeam>()),
             ("users", fields_of::<RawUser>()),
             ("users", fields_of::<RawContactMethod>()),

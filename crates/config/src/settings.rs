@@ -2,6 +2,7 @@
 
 use crate::location::DatabaseLocation;
 use pagerbound_core::Duration;
+use pagerbound_core::notify::RetryPolicy;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use url::Url;
@@ -34,6 +35,16 @@ pub struct Settings {
     pub retention: Duration,
     /// The label that marks symptom alerts, for the page-on-symptoms lint.
     pub symptom_label: Option<String>,
+    pub notifications: NotificationSettings,
+}
+
+/// How notifications are retried, and where their failures are reported.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NotificationSettings {
+    pub retry: RetryPolicy,
+    /// The channel told when a notification finally fails; without one, the
+    /// service's channel or team is.
+    pub fallback_channel: Option<String>,
 }
 
 impl Settings {
@@ -46,6 +57,7 @@ impl Settings {
             resolve_timeout: DEFAULT_RESOLVE_TIMEOUT,
             retention: DEFAULT_RETENTION,
             symptom_label: Some("slo".to_owned()),
+            notifications: NotificationSettings::default(),
         }
     }
 

@@ -7,8 +7,8 @@ use crate::document::{Document, Sourced};
 use crate::hint;
 use crate::location::DatabaseLocation;
 use crate::raw::{
-    ChannelType, RawChannel, RawIntegration, RawRoute, RawService, RawSettings, RawTeam, RawUser,
-    SecretSource,
+    ChannelType, RawChannel, RawIntegration, RawNotificationSettings, RawRoute, RawService,
+    RawSettings, RawTeam, RawUser, SecretSource,
 };
 use crate::routes::RouteFacts;
 use crate::settings::Settings;
@@ -112,7 +112,7 @@ impl Validator<'_> {
                 .map(|(name, c)| (name.clone(), Some(c.item.value.kind.value))),
         );
 
-        let settings = self.settings(settings.as_ref());
+        let settings = self.settings(settings.as_ref(), &names);
         let symptom_label = settings.as_ref().and_then(|s| s.symptom_label.clone());
         let mut facts = RouteFacts::default();
         let tree = self.routes(
@@ -125,13 +125,20 @@ impl Validator<'_> {
             .iter()
             .filter_map(|rule| self.inhibit_rule(rule))
             .collect();
+        // Every section is checked before any failure stops the build, so
+        // that one bad section does not hide another's mistakes.
+        let built_teams = self.each(&teams, |v, t| v.team(t, &names));
+        let built_users = self.each(&users, |v, u| v.user(u, &names));
+        let built_services = self.each(&services, |v, s| v.service(s, &names));
+        let built_channels = self.each(&channels, Validator::channel);
+        let built_integrations = self.each(&integrations, Validator::integration);
         let config = Config {
             settings: settings?,
-            teams: self.each(&teams, |v, t| v.team(t, &names)),
-            users: self.each(&users, |v, u| v.user(u, &names)),
-            services: self.each(&services, |v, s| v.service(s, &names)),
-            channels: self.each(&channels, Validator::channel),
-            integrations: self.each(&integrations, Validator::integration),
+            teams: built_teams,
+            users: built_users,
+            services: built_services,
+            channels: built_channels,
+            integrations: built_integrations,
             routes: tree?,
             inhibit_rules,
             files: Vec::new(),
@@ -183,7 +190,7 @@ impl Validator<'_> {
             .collect()
     }
 
-    fn settings(&mut self, raw: Option<&Sourced<RawSettings>>) -> Option<Settings> {
+    fn settings(&mut self, raw: Option<&Sourced<RawSettings>>, names: &Names) -> Option<Settings> {
         let mut settings = Settings::defaults(self.base_dir);
         let Some(sourced) = raw else {
             return Some(settings);
@@ -255,7 +262,72 @@ impl Validator<'_> {
         if let Some(label) = &raw.symptom_label {
             settings.symptom_label = (!label.is_empty()).then(|| label.clone());
         }
+        if let Some(notifications) = &raw.notifications {
+            self.notification_settings(sourced, &notifications.value, names, &mut settings);
+        }
         (self.diagnostics.error_count() == errors_before).then_some(settings)
+    }
+
+    fn notification_settings(
+        &mut self,
+        sourced: &Sourced<RawSettings>,
+        raw: &RawNotificationSettings,
+        names: &Names,
+        settings: &mut Settings,
+    ) {
+        let policy = &mut settings.notifications.retry;
+        if let Some(attempts) = &raw.max_attempts {
+            if attempts.value == 0 {
+                self.diagnostics.error(
+                    &sourced.at(attempts),
+                    "max_attempts must be at least 1: the first attempt counts",
+                );
+            } else {
+                policy.max_attempts = attempts.value;
+            }
+        }
+        for (field, text, slot) in [
+            ("first_retry", &raw.first_retry, &mut policy.first_delay),
+            ("max_retry", &raw.max_retry, &mut policy.max_delay),
+        ] {
+            if let Some(text) = text {
+                match text.value.parse::<pagerbound_core::Duration>() {
+                    Ok(duration) if duration > pagerbound_core::Duration::ZERO => {
+                        *slot = duration.to_signed();
+                    }
+                    Ok(_) => self.diagnostics.error(
+                        &sourced.at(text),
+                        format!("{field} must be longer than zero"),
+                    ),
+                    Err(error) => self
+                        .diagnostics
+                        .error(&sourced.at(text), format!("{field}: {error}")),
+                }
+            }
+        }
+        if policy.max_delay < policy.first_delay {
+            let at = raw.max_retry.as_ref().or(raw.first_retry.as_ref());
+            if let Some(at) = at {
+                self.diagnostics.error(
+                    &sourced.at(at),
+                    "max_retry must not be shorter than first_retry",
+                );
+            }
+        }
+        if let Some(channel) = &raw.fallback_channel {
+            if names.channels.contains_key(&channel.value) {
+                settings.notifications.fallback_channel = Some(channel.value.clone());
+            } else {
+                self.diagnostics.error(
+                    &sourced.at(channel),
+                    format!(
+                        "channel `{}` is not defined{}",
+                        channel.value,
+                        hint::suffix(&channel.value, names.channels.keys().map(String::as_str))
+                    ),
+                );
+            }
+        }
     }
 
     fn team(&mut self, sourced: &Sourced<RawTeam>, names: &Names) -> Option<Team> {
@@ -616,9 +688,21 @@ impl Validator<'_> {
             }
             ChannelType::Log => ChannelKind::Log,
         };
+        let min_interval = match &raw.min_interval {
+            Some(text) => match text.value.parse::<pagerbound_core::Duration>() {
+                Ok(duration) => Some(duration.to_signed()),
+                Err(error) => {
+                    self.diagnostics
+                        .error(&sourced.at(text), format!("min_interval: {error}"));
+                    None
+                }
+            },
+            None => None,
+        };
         (self.diagnostics.error_count() == errors_before).then(|| Channel {
             name: raw.name.value.clone(),
             kind: channel_kind,
+            min_interval,
         })
     }
 

@@ -298,6 +298,54 @@ fn settings_have_defaults_and_are_checked() {
 }
 
 #[test]
+fn notification_retries_and_pacing_are_configured_and_checked() {
+    let dir = with_base(&[(
+        "a.yaml",
+        "\
+settings:
+  notifications:
+    max_attempts: 3
+    first_retry: 2s
+    max_retry: 1m
+    fallback_channel: base-log
+channels:
+  - {name: push, type: ntfy, min_interval: 20s}
+",
+    )]);
+    let config = load(dir.path()).expect("valid").config;
+    let notifications = &config.settings.notifications;
+    assert_eq!(notifications.retry.max_attempts, 3);
+    assert_eq!(notifications.retry.first_delay.as_secs(), 2);
+    assert_eq!(notifications.retry.max_delay.as_secs(), 60);
+    assert_eq!(notifications.fallback_channel.as_deref(), Some("base-log"));
+    assert_eq!(config.channels["push"].min_interval().as_secs(), 20);
+    // Without an override, the type's pace: phones are paced, logs are not.
+    assert_eq!(config.channels["base-log"].min_interval().as_secs(), 0);
+
+    let dir = with_base(&[(
+        "a.yaml",
+        "\
+settings:
+  notifications:
+    max_attempts: 0
+    first_retry: soon
+    fallback_channel: base-lgo
+channels:
+  - {name: push, type: ntfy, min_interval: often}
+",
+    )]);
+    let rejected = load(dir.path()).expect_err("bad notification settings");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, u64)> = found.iter().map(|(_, l, c, _, _)| (*l, *c)).collect();
+    assert_eq!(at, [(3, 19), (4, 18), (5, 23), (7, 44)], "{found:#?}");
+    assert!(
+        found[2].4.contains("did you mean `base-log`"),
+        "{}",
+        found[2].4
+    );
+}
+
+#[test]
 fn secrets_come_from_the_environment_and_files_never_inline() {
     let dir = with_base(&[
         ("twilio-token", "twilio-secret\n"),

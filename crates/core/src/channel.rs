@@ -12,6 +12,17 @@ use url::Url;
 pub struct Channel {
     pub name: String,
     pub kind: ChannelKind,
+    /// The least time between two messages to one destination, when the
+    /// configuration overrides the type's default.
+    pub min_interval: Option<jiff::SignedDuration>,
+}
+
+impl Channel {
+    /// The least time between two messages to one destination.
+    pub fn min_interval(&self) -> jiff::SignedDuration {
+        self.min_interval
+            .unwrap_or_else(|| crate::notify::pace::default_interval(&self.kind))
+    }
 }
 
 /// The transport of a channel and what it needs.

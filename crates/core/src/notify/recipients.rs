@@ -141,6 +141,7 @@ mod tests {
                 Channel {
                     name: name.to_owned(),
                     kind,
+                    min_interval: None,
                 },
             )
         })
