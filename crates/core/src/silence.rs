@@ -97,13 +97,17 @@ impl Silence {
     /// Alertmanager decides: a pending silence may change freely, an active
     /// one only its end (not into the past) and comment, an expired one not
     /// at all. Otherwise the old silence is expired and a new one created.
+    ///
+    /// Start times are compared to the millisecond: that is the precision
+    /// the API shows them in, so a client that posts back the silence it
+    /// fetched (as `amtool silence update` does) sends the same start.
     pub fn can_update_to(&self, new: &Silence, now: Timestamp) -> bool {
         match self.state(now) {
             SilenceState::Expired => false,
             SilenceState::Pending => new.starts_at >= now,
             SilenceState::Active => {
                 self.matchers == new.matchers
-                    && self.starts_at == new.starts_at
+                    && self.starts_at.as_millisecond() == new.starts_at.as_millisecond()
                     && new.ends_at >= now
             }
         }
@@ -210,6 +214,14 @@ mod tests {
         let mut longer = active.clone();
         longer.ends_at = t(30);
         assert!(active.can_update_to(&longer, t(5)));
+        let mut as_shown = longer.clone();
+        as_shown.starts_at = active.starts_at + SignedDuration::from_micros(417);
+        assert!(
+            active.can_update_to(&as_shown, t(5)),
+            "a start that differs below the millisecond is the same start"
+        );
+        as_shown.starts_at = active.starts_at + SignedDuration::from_millis(1);
+        assert!(!active.can_update_to(&as_shown, t(5)));
         let mut other_matchers = longer.clone();
         other_matchers.matchers = parse_matchers(r#"a="c""#).expect("matchers");
         assert!(!active.can_update_to(&other_matchers, t(5)));
