@@ -17,22 +17,6 @@ pub struct Silence {
     pub updated_at: Timestamp,
 }
 
-/// A new silence id: a version 4 UUID made from 16 random bytes supplied by
-/// the caller (Alertmanager's ids are UUIDs, and `amtool` shows them).
-pub fn new_silence_id(mut random: [u8; 16]) -> String {
-    random[6] = (random[6] & 0x0f) | 0x40;
-    random[8] = (random[8] & 0x3f) | 0x80;
-    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 /// Where a silence is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,16 +138,6 @@ mod tests {
             comment: "deploy".into(),
             updated_at: t(0),
         }
-    }
-
-    #[test]
-    fn ids_are_version_4_uuids() {
-        let id = new_silence_id([0xff; 16]);
-        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        assert_eq!(
-            new_silence_id([0; 16]),
-            "00000000-0000-4000-8000-000000000000"
-        );
     }
 
     #[test]

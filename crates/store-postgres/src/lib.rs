@@ -4,10 +4,13 @@
 
 mod alerts;
 mod engine;
+mod feedback;
+mod heartbeats;
 #[cfg(target_os = "linux")]
 mod nodelay;
 mod outbox;
 mod pages;
+mod secrets;
 mod silences;
 mod tokens;
 

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
 use pagerbound_core::routing::Class;
 use pagerbound_store::{
-    NewPage, Page, PageEvent, PageFilter, PageState, Pages, Result, StoreError,
+    Actor, NewPage, Page, PageEvent, PageFilter, PageState, Pages, Response, Result, StoreError,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Transaction};
@@ -12,7 +12,7 @@ use sqlx::{Postgres, Transaction};
 macro_rules! columns {
     () => {
         "id, class, state, service, route, group_key, group_labels, title, created_at, updated_at, \
-         acknowledged_at, acknowledged_by, resolved_at, resolved_by, alert_count"
+         acknowledged_at, acknowledged_by, resolved_at, resolved_by, alert_count, snoozed_until, assigned_to"
     };
 }
 
@@ -37,10 +37,12 @@ fn page_from_row(row: &PgRow) -> Result<Page> {
         resolved_at: optional_instant(row, "resolved_at")?,
         resolved_by: column(row, "resolved_by")?,
         alert_count: column(row, "alert_count")?,
+        snoozed_until: optional_instant(row, "snoozed_until")?,
+        assigned_to: column(row, "assigned_to")?,
     })
 }
 
-async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Postgres>,
     id: i64,
     event: &PageEvent,
@@ -85,7 +87,7 @@ async fn attach_alerts(
     Ok(())
 }
 
-async fn page_in(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Page>> {
+pub(crate) async fn page_in(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<Page>> {
     let row = sqlx::query(concat!("SELECT ", columns!(), " FROM pages WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -94,76 +96,45 @@ async fn page_in(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Option<P
     row.as_ref().map(page_from_row).transpose()
 }
 
-impl PostgresStore {
-    /// Applies a state change that only happens from some states, and
-    /// records an event when it did.
-    async fn change_state(
-        &self,
-        id: i64,
-        sql: &'static str,
-        by: Option<&str>,
-        at: Timestamp,
-        kind: &str,
-    ) -> Result<Option<Page>> {
-        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
-        let changed = sqlx::query(sql)
-            .bind(id)
-            .bind(at.to_sqlx())
-            .bind(by)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?
-            .rows_affected();
-        if changed > 0 {
-            let detail = serde_json::json!({ "by": by });
-            insert_event(
-                &mut tx,
-                id,
-                &PageEvent {
-                    at,
-                    kind: kind.to_owned(),
-                    detail,
-                },
-            )
-            .await?;
-        }
-        let page = page_in(&mut tx, id).await?;
-        tx.commit().await.map_err(query_error(String::new))?;
-        Ok(page)
-    }
+/// Opens a page within `tx`, with its alerts and `opened` event.
+pub(crate) async fn insert_page(
+    tx: &mut Transaction<'_, Postgres>,
+    page: &NewPage,
+) -> Result<Page> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO pages (class, state, service, route, group_key, group_labels, title, created_at,
+                            updated_at, alert_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)
+         RETURNING id",
+    )
+    .bind(page.class.as_str())
+    .bind(PageState::initial(page.class).as_str())
+    .bind(&page.service)
+    .bind(&page.route)
+    .bind(&page.group_key)
+    .bind(to_json(&page.group_labels)?)
+    .bind(&page.title)
+    .bind(page.at.to_sqlx())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(query_error(String::new))?;
+    attach_alerts(tx, id, &page.alert_ids, page.at).await?;
+    let event = PageEvent {
+        at: page.at,
+        kind: "opened".to_owned(),
+        detail: serde_json::json!({ "alerts": page.alert_ids.len() }),
+    };
+    insert_event(tx, id, &event).await?;
+    page_in(tx, id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))
 }
 
 #[async_trait]
 impl Pages for PostgresStore {
     async fn open_page(&self, page: &NewPage) -> Result<Page> {
         let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO pages (class, state, service, route, group_key, group_labels, title, created_at,
-                                updated_at, alert_count)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)
-             RETURNING id",
-        )
-        .bind(page.class.as_str())
-        .bind(PageState::initial(page.class).as_str())
-        .bind(&page.service)
-        .bind(&page.route)
-        .bind(&page.group_key)
-        .bind(to_json(&page.group_labels)?)
-        .bind(&page.title)
-        .bind(page.at.to_sqlx())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(query_error(String::new))?;
-        attach_alerts(&mut tx, id, &page.alert_ids, page.at).await?;
-        let event = PageEvent {
-            at: page.at,
-            kind: "opened".to_owned(),
-            detail: serde_json::json!({ "alerts": page.alert_ids.len() }),
-        };
-        insert_event(&mut tx, id, &event).await?;
-        let opened = page_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))?;
+        let opened = insert_page(&mut tx, page).await?;
         tx.commit().await.map_err(query_error(String::new))?;
         Ok(opened)
     }
@@ -187,28 +158,68 @@ impl Pages for PostgresStore {
         tx.commit().await.map_err(query_error(String::new))
     }
 
-    async fn acknowledge_page(&self, id: i64, by: &str, at: Timestamp) -> Result<Option<Page>> {
-        self.change_state(
-            id,
-            "UPDATE pages SET state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, updated_at = $2
-             WHERE id = $1 AND state = 'triggered'",
-            Some(by),
-            at,
-            "acknowledged",
-        )
+    async fn respond(
+        &self,
+        id: i64,
+        response: &Response,
+        actor: Actor<'_>,
+        at: Timestamp,
+    ) -> Result<Option<Page>> {
+        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
+        // Locked until commit: two instances answering the same page at
+        // once apply their responses one after the other.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM pages WHERE id = $1 FOR UPDATE"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
         .await
+        .map_err(query_error(String::new))?;
+        let Some(page) = row.as_ref().map(page_from_row).transpose()? else {
+            return Ok(None);
+        };
+        let Some(outcome) = response.apply(&page, actor, at) else {
+            return Ok(Some(page));
+        };
+        let next = &outcome.page;
+        sqlx::query(
+            "UPDATE pages SET state = $2, acknowledged_at = $3, acknowledged_by = $4, resolved_at = $5,
+                              resolved_by = $6, snoozed_until = $7, assigned_to = $8, updated_at = $9
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(next.state.as_str())
+        .bind(next.acknowledged_at.map(|t| t.to_sqlx()))
+        .bind(&next.acknowledged_by)
+        .bind(next.resolved_at.map(|t| t.to_sqlx()))
+        .bind(&next.resolved_by)
+        .bind(next.snoozed_until.map(|t| t.to_sqlx()))
+        .bind(&next.assigned_to)
+        .bind(next.updated_at.to_sqlx())
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error(String::new))?;
+        for event in &outcome.events {
+            insert_event(&mut tx, id, event).await?;
+        }
+        let page = page_in(&mut tx, id).await?;
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(page)
     }
 
-    async fn resolve_page(&self, id: i64, by: Option<&str>, at: Timestamp) -> Result<Option<Page>> {
-        self.change_state(
-            id,
-            "UPDATE pages SET state = 'resolved', resolved_at = $2, resolved_by = $3, updated_at = $2
-             WHERE id = $1 AND state <> 'resolved'",
-            by,
-            at,
-            "resolved",
-        )
+    async fn ended_snoozes(&self, now: Timestamp) -> Result<Vec<Page>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM pages WHERE state = 'acknowledged' AND snoozed_until <= $1 ORDER BY snoozed_until, id"
+        ))
+        .bind(now.to_sqlx())
+        .fetch_all(&self.pool)
         .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(page_from_row).collect()
     }
 
     async fn page(&self, id: i64) -> Result<Option<Page>> {

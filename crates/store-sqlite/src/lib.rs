@@ -8,8 +8,11 @@
 
 mod alerts;
 mod engine;
+mod feedback;
+mod heartbeats;
 mod outbox;
 mod pages;
+mod secrets;
 mod silences;
 mod tokens;
 

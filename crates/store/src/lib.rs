@@ -10,19 +10,29 @@
 pub mod alerts;
 pub mod engine;
 mod error;
+pub mod feedback;
+pub mod heartbeats;
 pub mod outbox;
 pub mod pages;
+pub mod response;
+pub mod secrets;
 pub mod silences;
 pub mod tokens;
 
 pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
 pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;
+pub use feedback::{
+    Feedback, FeedbackCount, FeedbackCounts, Feedbacks, NotActionableReason, PageFeedback,
+};
+pub use heartbeats::{HeartbeatRecord, Heartbeats};
 pub use outbox::{
     NewNotification, Notification, NotificationFilter, NotificationState, Outbox, Source,
     UnplannedEvent,
 };
 pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
+pub use response::{Actor, Outcome, Response};
+pub use secrets::Secrets;
 pub use silences::Silences;
 pub use tokens::{ApiToken, ApiTokens, NewApiToken};
 
@@ -50,7 +60,18 @@ impl fmt::Display for Backend {
 /// Everything pagerbound keeps in its database.
 #[async_trait]
 pub trait Store:
-    ApiTokens + Alerts + Silences + Pages + EngineState + Outbox + Send + Sync + 'static
+    ApiTokens
+    + Alerts
+    + Silences
+    + Pages
+    + Feedbacks
+    + Secrets
+    + EngineState
+    + Outbox
+    + Heartbeats
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -10,6 +10,8 @@ use pagerbound_core::routing::Class;
 use serde::Serialize;
 use std::fmt;
 
+pub use crate::response::{Actor, Response};
+
 /// Where a page or ticket is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -81,6 +83,12 @@ pub struct Page {
     pub resolved_by: Option<String>,
     /// How many alerts it has had.
     pub alert_count: i64,
+    /// While acknowledged with a snooze: when it goes back to triggered
+    /// (if its alerts still fire).
+    pub snoozed_until: Option<Timestamp>,
+    /// The user it was reassigned to; `None` while it belongs to the
+    /// owning team as a whole.
+    pub assigned_to: Option<String>,
 }
 
 /// A page about to be opened.
@@ -100,8 +108,9 @@ pub struct NewPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PageEvent {
     pub at: Timestamp,
-    /// `opened`, `alerts_added`, `alerts_resolved`, `repeated`,
-    /// `acknowledged`, `resolved`.
+    /// `opened`, `alerts_changed`, `repeated`, `acknowledged`,
+    /// `unacknowledged`, `snoozed`, `snooze_ended`, `note`, `reassigned`,
+    /// `feedback`, `resolved`. Actions people take carry `{"by": name}`.
     pub kind: String,
     pub detail: serde_json::Value,
 }
@@ -133,11 +142,31 @@ pub trait Pages {
 
     /// Acknowledges a triggered page. `None` if there is no such page;
     /// acknowledging an acknowledged or resolved page changes nothing.
-    async fn acknowledge_page(&self, id: i64, by: &str, at: Timestamp) -> Result<Option<Page>>;
+    async fn acknowledge_page(&self, id: i64, by: &str, at: Timestamp) -> Result<Option<Page>> {
+        self.respond(id, &Response::Acknowledge, Actor::by(by), at)
+            .await
+    }
 
     /// Resolves a page or ticket (`by` is `None` when its alerts
     /// resolved). Resolving a resolved page changes nothing.
-    async fn resolve_page(&self, id: i64, by: Option<&str>, at: Timestamp) -> Result<Option<Page>>;
+    async fn resolve_page(&self, id: i64, by: Option<&str>, at: Timestamp) -> Result<Option<Page>> {
+        let actor = by.map_or(Actor::ENGINE, Actor::by);
+        self.respond(id, &Response::Resolve, actor, at).await
+    }
+
+    /// Applies a response (see [`Response::apply`]) and records its
+    /// timeline events, atomically. `None` if there is no such page; a
+    /// response that changes nothing records nothing.
+    async fn respond(
+        &self,
+        id: i64,
+        response: &Response,
+        actor: Actor<'_>,
+        at: Timestamp,
+    ) -> Result<Option<Page>>;
+
+    /// Snoozed pages whose snooze ended at or before `now`.
+    async fn ended_snoozes(&self, now: Timestamp) -> Result<Vec<Page>>;
 
     async fn page(&self, id: i64) -> Result<Option<Page>>;
 

@@ -53,4 +53,9 @@ on_both_backends!(
     failed_attempts_are_retried_or_given_up,
     notifications_left_sending_are_released,
     notices_are_planned_and_purged,
+    responses_change_pages_once,
+    feedback_is_replaced_and_counted,
+    secrets_are_created_once,
+    heartbeat_beats_are_recorded,
+    heartbeat_pages_open_once_and_resolve,
 );

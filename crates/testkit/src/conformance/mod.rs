@@ -10,15 +10,19 @@
 
 mod alerts;
 mod engine;
+mod heartbeats;
 mod outbox;
 mod pages;
+mod response;
 mod silences;
 mod tokens;
 
 pub use alerts::*;
 pub use engine::*;
+pub use heartbeats::*;
 pub use outbox::*;
 pub use pages::*;
+pub use response::*;
 pub use silences::*;
 pub use tokens::*;
 
