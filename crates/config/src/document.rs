@@ -11,8 +11,8 @@
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::hint;
 use crate::raw::{
-    BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawFile, RawInhibitRule, RawIntegration, RawRoute,
-    RawService, RawSettings, RawTeam, RawUser, SECTIONS,
+    BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawFile, RawHeartbeat, RawInhibitRule,
+    RawIntegration, RawRoute, RawService, RawSettings, RawTeam, RawUser, SECTIONS,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -71,6 +71,7 @@ pub(crate) struct Document {
     pub integrations: Vec<Sourced<RawIntegration>>,
     pub routes: Option<Sourced<RawRoute>>,
     pub inhibit_rules: Vec<Sourced<RawInhibitRule>>,
+    pub heartbeats: Vec<Sourced<RawHeartbeat>>,
     /// Names of items that exist but could not be read, by section, so that
     /// references to them are not reported as undefined as well.
     pub unreadable: Vec<(&'static str, String)>,
@@ -138,6 +139,7 @@ impl Document {
                 origin: origin.clone(),
             }),
             inhibit_rules: sourced(raw.inhibit_rules, &origin),
+            heartbeats: sourced(raw.heartbeats, &origin),
             unreadable: Vec::new(),
         }
     }
@@ -200,6 +202,10 @@ fn parse_by_item(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) ->
                         "inhibit_rules" => {
                             let item = reader.read("inhibit_rules", &at);
                             reader.document.inhibit_rules.extend(item);
+                        }
+                        "heartbeats" => {
+                            let item = reader.read("heartbeats", &at);
+                            reader.document.heartbeats.extend(item);
                         }
                         _ => {
                             let item = reader.read("integrations", &at);

@@ -10,6 +10,7 @@
 
 mod diagnostic;
 mod document;
+mod heartbeats;
 mod hint;
 mod location;
 mod raw;
@@ -24,7 +25,7 @@ pub use settings::{DEFAULT_LISTEN, DEFAULT_MAX_REQUEST_BODY, NotificationSetting
 use diagnostic::{Diagnostics, Pos};
 use pagerbound_core::inhibition::InhibitRule;
 use pagerbound_core::routing::Route;
-use pagerbound_core::{Channel, Integration, Service, Team, User};
+use pagerbound_core::{Channel, Heartbeat, Integration, Service, Team, User};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct Config {
     /// The routing tree; its root is the default route.
     pub routes: Route,
     pub inhibit_rules: Vec<InhibitRule>,
+    /// Dead man's switches, by name.
+    pub heartbeats: BTreeMap<String, Heartbeat>,
     /// The files it was read from, in reading order.
     pub files: Vec<PathBuf>,
 }

@@ -31,21 +31,24 @@ pub(crate) struct RawFile {
     pub routes: Option<Spanned<RawRoute>>,
     #[serde(default)]
     pub inhibit_rules: Vec<Spanned<RawInhibitRule>>,
+    #[serde(default)]
+    pub heartbeats: Vec<Spanned<RawHeartbeat>>,
 }
 
 /// The names of [`RawFile`]'s list sections.
-pub(crate) const LIST_SECTIONS: [&str; 6] = [
+pub(crate) const LIST_SECTIONS: [&str; 7] = [
     "teams",
     "users",
     "services",
     "channels",
     "integrations",
     "inhibit_rules",
+    "heartbeats",
 ];
 /// The sections that are one block each.
 pub(crate) const BLOCK_SECTIONS: [&str; 2] = ["settings", "routes"];
 /// Every top-level key.
-pub(crate) const SECTIONS: [&str; 8] = [
+pub(crate) const SECTIONS: [&str; 9] = [
     "settings",
     "teams",
     "users",
@@ -54,6 +57,7 @@ pub(crate) const SECTIONS: [&str; 8] = [
     "integrations",
     "routes",
     "inhibit_rules",
+    "heartbeats",
 ];
 
 /// `settings:` — how this instance runs.
@@ -264,6 +268,33 @@ pub(crate) struct RawInhibitRule {
     pub equal: Vec<Text>,
 }
 
+/// `heartbeats:` — a dead man's switch: something that must beat at least
+/// every `interval`; when it falls silent for `interval` + `grace`, a page
+/// opens on `service`, and the next beat resolves it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHeartbeat {
+    /// Names the heartbeat in `POST /api/v1/heartbeat/{name}`.
+    pub name: Text,
+    /// The service the page opens on.
+    pub service: Text,
+    /// The longest expected time between two beats, e.g. `5m`.
+    pub interval: Text,
+    /// How much later a beat may come before the page opens (default
+    /// `1m`; `0s` pages as soon as the interval runs out).
+    pub grace: Option<Text>,
+    /// The integration whose token may beat, and whose alerts count as
+    /// beats (default: any integration).
+    pub integration: Option<Text>,
+    /// Alertmanager matchers, one per item: an alert that matches them all
+    /// counts as a beat (Prometheus's always-firing `Watchdog`).
+    #[serde(default)]
+    pub matchers: Vec<Text>,
+    /// The page's title (default `Heartbeat "NAME" missing: no beat for
+    /// 6m`).
+    pub summary: Option<String>,
+}
+
 /// Where a secret comes from: written inline, or referenced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SecretSource {
@@ -409,7 +440,7 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 12] = [
+        let expectations: [(&str, Vec<&str>); 13] = [
             ("settings", fields_of::<RawSettings>()),
             ("settings", fields_of::<RawNotificationSettings>()),
             ("teams", fields_of::<RawTeam>()),
@@ -422,6 +453,7 @@ mod tests {
             ("integrations", fields_of::<RawIntegration>()),
             ("routes", fields_of::<RawRoute>()),
             ("inhibit_rules", fields_of::<RawInhibitRule>()),
+            ("heartbeats", fields_of::<RawHeartbeat>()),
         ];
         for (name, fields) in expectations {
             assert!(!fields.is_empty());

@@ -104,7 +104,7 @@ impl Validator<'_> {
     }
 
     /// Parses matcher strings, one matcher each, reporting each bad one.
-    fn matchers(&mut self, origin: &Origin, texts: &[Text]) -> Option<Matchers> {
+    pub(crate) fn matchers(&mut self, origin: &Origin, texts: &[Text]) -> Option<Matchers> {
         let mut matchers = Vec::new();
         let mut ok = true;
         for text in texts {

@@ -53,6 +53,7 @@ impl Validator<'_> {
         let mut settings: Option<Sourced<RawSettings>> = None;
         let mut routes: Option<Sourced<RawRoute>> = None;
         let mut inhibit_rules = Vec::new();
+        let mut heartbeats = Vec::new();
         let (mut teams, mut users, mut services, mut channels, mut integrations) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut names = Names::default();
@@ -82,6 +83,7 @@ impl Validator<'_> {
                 }
             }
             inhibit_rules.extend(document.inhibit_rules);
+            heartbeats.extend(document.heartbeats);
             for (section, name) in document.unreadable {
                 match section {
                     "teams" => drop(names.teams.insert(name)),
@@ -132,6 +134,11 @@ impl Validator<'_> {
         let built_services = self.each(&services, |v, s| v.service(s, &names));
         let built_channels = self.each(&channels, Validator::channel);
         let built_integrations = self.each(&integrations, Validator::integration);
+        let heartbeats = self.unique("heartbeat", heartbeats, |h| &h.name);
+        let integration_names: BTreeSet<String> = integrations.keys().cloned().collect();
+        let built_heartbeats = self.each(&heartbeats, |v, h| {
+            v.heartbeat(h, &names.services, &integration_names)
+        });
         let config = Config {
             settings: settings?,
             teams: built_teams,
@@ -141,6 +148,7 @@ impl Validator<'_> {
             integrations: built_integrations,
             routes: tree?,
             inhibit_rules,
+            heartbeats: built_heartbeats,
             files: Vec::new(),
         };
         self.cross_checks(&config, &users, &integrations);
@@ -783,7 +791,13 @@ impl Validator<'_> {
     }
 
     /// Reports an undefined reference; returns whether it is defined.
-    fn reference(&mut self, at: Pos, kind: &str, name: &str, defined: &BTreeSet<String>) -> bool {
+    pub(crate) fn reference(
+        &mut self,
+        at: Pos,
+        kind: &str,
+        name: &str,
+        defined: &BTreeSet<String>,
+    ) -> bool {
         if defined.contains(name) {
             return true;
         }

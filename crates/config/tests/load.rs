@@ -83,7 +83,8 @@ fn the_examples_are_valid_without_warnings() {
             Some("Europe/Dublin")
         );
         assert!(config.integrations["prometheus"].accepts("pbi_quickstart-only-token-replace-me"));
-        assert_eq!(config.files.len(), 7);
+        assert_eq!(config.heartbeats["prometheus"].service, "checkout");
+        assert_eq!(config.files.len(), 8);
     }
 }
 
@@ -653,4 +654,89 @@ routes:
             "7:16 service `chekout` is not defined, did you mean `checkout`?",
         ]
     );
+}
+
+#[test]
+fn heartbeats_are_configured_with_defaults_and_checked() {
+    let digest = "ab".repeat(32);
+    let integrations =
+        format!("integrations:\n  - name: prometheus\n    token: {{sha256: {digest}}}\n");
+    let dir = with_base(&[
+        ("integrations.yaml", integrations.as_str()),
+        (
+            "heartbeats.yaml",
+            "\
+heartbeats:
+  - name: prometheus
+    service: triage
+    interval: 5m
+    integration: prometheus
+    matchers: ['alertname=\"Watchdog\"']
+  - name: backup
+    service: triage
+    interval: 1s
+    grace: 0s
+    summary: The backup did not report
+",
+        ),
+    ]);
+    let config = load(dir.path()).expect("valid").config;
+    let prometheus = &config.heartbeats["prometheus"];
+    assert_eq!(prometheus.service, "triage");
+    assert_eq!(prometheus.interval, Duration::from_mins(5));
+    assert_eq!(
+        prometheus.grace,
+        Duration::from_mins(1),
+        "the default grace"
+    );
+    assert_eq!(prometheus.integration.as_deref(), Some("prometheus"));
+    assert_eq!(prometheus.matchers.to_string(), "{alertname=\"Watchdog\"}");
+    let backup = &config.heartbeats["backup"];
+    assert_eq!(backup.grace, Duration::ZERO);
+    assert!(backup.matchers.is_empty());
+    assert_eq!(backup.integration, None);
+    assert_eq!(backup.summary.as_deref(), Some("The backup did not report"));
+
+    let dir = with_base(&[
+        ("integrations.yaml", integrations.as_str()),
+        (
+            "heartbeats.yaml",
+            "\
+heartbeats:
+  - name: prometheus
+    service: triag
+    interval: 5 minutes
+    grace: -1m
+    integration: prometheus-a
+    matchers: ['alertname=~\"(\"']
+  - name: prometheus
+    service: triage
+    interval: 0s
+",
+        ),
+    ]);
+    let rejected = load(dir.path()).expect_err("bad heartbeats");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(&str, u64, u64)> = found
+        .iter()
+        .map(|(file, l, c, _, _)| (file.as_str(), *l, *c))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("heartbeats.yaml", 3, 14),
+            ("heartbeats.yaml", 4, 15),
+            ("heartbeats.yaml", 5, 12),
+            ("heartbeats.yaml", 6, 18),
+            ("heartbeats.yaml", 7, 16),
+            ("heartbeats.yaml", 8, 11),
+        ],
+        "{found:#?}"
+    );
+    let messages: Vec<&str> = found.iter().map(|f| f.4.as_str()).collect();
+    assert!(messages[0].contains("service `triag` is not defined, did you mean `triage`?"));
+    assert!(messages[1].starts_with("interval: "), "{}", messages[1]);
+    assert!(messages[2].starts_with("grace: "), "{}", messages[2]);
+    assert!(messages[3].contains("integration `prometheus-a` is not defined"));
+    assert!(messages[5].contains("heartbeat `prometheus` is already defined at"));
 }

@@ -5,6 +5,7 @@
 //! and listens; [`router::app`] is the whole HTTP surface, for tests that
 //! want it without a socket.
 
+pub mod action_links;
 pub mod alert_status;
 pub mod api;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod heartbeat;
 pub mod http_client;
 pub mod ingest;
 pub mod metrics;

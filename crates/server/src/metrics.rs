@@ -46,6 +46,13 @@ pub(crate) struct ClassLabels {
     pub class: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct DeliveryLabels {
+    pub channel: String,
+    /// `delivered`, `retried`, `failed`.
+    pub outcome: &'static str,
+}
+
 /// Every metric the server records.
 #[derive(Debug)]
 pub struct Metrics {
@@ -61,6 +68,8 @@ pub struct Metrics {
     pub(crate) alert_writes: Family<KindLabels, Counter>,
     pub(crate) ingest_commit_seconds: Histogram,
     pub(crate) pages_opened: Family<ClassLabels, Counter>,
+    pub(crate) notification_attempts: Family<DeliveryLabels, Counter>,
+    pub(crate) notification_attempt_seconds: Histogram,
 }
 
 impl Metrics {
@@ -132,6 +141,20 @@ impl Metrics {
             "Pages and tickets opened, by class",
             pages_opened.clone(),
         );
+        let notification_attempts = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "notification_attempts",
+            "Attempts to deliver a bundle of notifications, by channel and outcome (delivered, retried, failed)",
+            notification_attempts.clone(),
+        );
+        let notification_attempt_seconds = Histogram::new([
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ]);
+        registry.register(
+            "notification_attempt_seconds",
+            "Time one delivery attempt took, answer included",
+            notification_attempt_seconds.clone(),
+        );
         registry.register(
             "build",
             "pagerbound's version",
@@ -153,6 +176,8 @@ impl Metrics {
             alert_writes,
             ingest_commit_seconds,
             pages_opened,
+            notification_attempts,
+            notification_attempt_seconds,
         }
     }
 

@@ -1,8 +1,10 @@
 //! Starting, running and stopping the server.
 
 use crate::engine::Engine;
+use crate::heartbeat::Monitor;
 use crate::ingest::Ingest;
 use crate::metrics::Metrics;
+use crate::notify::{Notifier, NotifierHandle};
 use crate::reload::{ConfigHandle, Overrides};
 use crate::state::AppState;
 use crate::store::open_store;
@@ -41,6 +43,8 @@ pub enum StartError {
         address: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot set up outgoing HTTP for notifications: {0}")]
+    Http(reqwest::Error),
 }
 
 /// A running server.
@@ -53,6 +57,9 @@ pub struct Server {
     task: JoinHandle<std::io::Result<()>>,
     ingest_task: JoinHandle<()>,
     engine_task: JoinHandle<()>,
+    notifier_task: JoinHandle<()>,
+    heartbeat_task: JoinHandle<()>,
+    /// Stops the engine, the notifier and the heartbeat monitor.
     stop_engine: watch::Sender<bool>,
 }
 
@@ -100,9 +107,27 @@ impl Server {
             source,
         })?;
         let config = Arc::new(handle);
-        let (engine, engine_handle) = Engine::new(store.clone(), config.clone(), metrics.clone());
+        let notifier_handle = NotifierHandle::default();
+        let (engine, engine_handle) = Engine::new(
+            store.clone(),
+            config.clone(),
+            metrics.clone(),
+            notifier_handle.clone(),
+        );
         let (stop_engine, engine_stopped) = watch::channel(false);
-        let engine_task = engine.spawn(engine_stopped);
+        let engine_task = engine.spawn(engine_stopped.clone());
+        let http = crate::http_client::http_client().map_err(StartError::Http)?;
+        let notifier = Notifier::new(
+            store.clone(),
+            config.clone(),
+            metrics.clone(),
+            notifier_handle.clone(),
+            engine_handle.clone(),
+            http,
+        );
+        let heartbeat_task = Monitor::new(store.clone(), config.clone(), notifier_handle.clone())
+            .spawn(engine_stopped.clone());
+        let notifier_task = notifier.spawn(engine_stopped);
         let (ingest, ingest_task) =
             Ingest::start(store.clone(), engine_handle.clone(), metrics.clone())
                 .await
@@ -118,6 +143,8 @@ impl Server {
             started_at: crate::clock::now(),
             ingest,
             engine: engine_handle,
+            notifier: notifier_handle,
+            action_links: Arc::default(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let app = crate::router::app(state.clone());
@@ -142,6 +169,8 @@ impl Server {
             task,
             ingest_task,
             engine_task,
+            notifier_task,
+            heartbeat_task,
             stop_engine,
         })
     }
@@ -177,6 +206,12 @@ impl Server {
         let _ = self.stop_engine.send(true);
         if let Err(error) = (&mut self.engine_task).await {
             tracing::error!(error = %error, "The engine failed.");
+        }
+        if let Err(error) = (&mut self.notifier_task).await {
+            tracing::error!(error = %error, "The notifier failed.");
+        }
+        if let Err(error) = (&mut self.heartbeat_task).await {
+            tracing::error!(error = %error, "The heartbeat monitor failed.");
         }
         store.close().await;
         tracing::info!("pagerbound stopped.");

@@ -1,8 +1,10 @@
 //! What every request handler can reach.
 
+use crate::action_links::KeyCache;
 use crate::engine::EngineHandle;
 use crate::ingest::Ingest;
 use crate::metrics::Metrics;
+use crate::notify::NotifierHandle;
 use crate::reload::ConfigHandle;
 use jiff::Timestamp;
 use pagerbound_config::Settings;
@@ -22,4 +24,9 @@ pub struct AppState {
     /// Where received alerts go to be made durable.
     pub ingest: Ingest,
     pub engine: EngineHandle,
+    /// Told when a page's timeline changes outside the engine (an
+    /// acknowledgement, a resolution), so that the news goes out at once.
+    pub notifier: NotifierHandle,
+    /// The key that signs and verifies action links, once read.
+    pub action_links: Arc<KeyCache>,
 }

@@ -291,10 +291,15 @@ fn random_requests_never_cause_server_errors() {
     if let Err(failure) = outcome {
         panic!("{failure}");
     }
-    // The probes reached past the extractors: successes, shape errors and
-    // missing tokens all occurred.
+    // The probes reached past the extractors: some succeeded and some were
+    // refused as the client's fault. (Which 4xx occur depends on the
+    // random draw; requiring several made this test flaky.)
     let seen = seen.into_inner();
-    assert!(seen.len() >= 3, "statuses seen: {seen:?}");
+    assert!(seen.contains(&200), "statuses seen: {seen:?}");
+    assert!(
+        seen.iter().any(|s| (400..500).contains(s)),
+        "statuses seen: {seen:?}"
+    );
     let errors = runtime.block_on(test.metric("pagerbound_database_errors_total"));
     assert_eq!(errors, Some(0.0));
     runtime.block_on(test.stop());

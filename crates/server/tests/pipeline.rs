@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{CONFIG, TestServer, error_body};
+use common::{TestServer, config_with, error_body, eventually, integrations};
 use pagerbound_core::Role;
-use pagerbound_core::token::TokenDigest;
 use pagerbound_testkit::Backend;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -14,12 +13,7 @@ use std::time::Duration;
 const INGEST_TOKEN: &str = "test-prometheus-token-0123456789";
 
 fn pipeline_config() -> Vec<(&'static str, String)> {
-    let mut files: Vec<(&'static str, String)> = CONFIG
-        .iter()
-        .filter(|(name, _)| *name != "routes.yaml")
-        .map(|(name, text)| (*name, (*text).to_owned()))
-        .collect();
-    files.push((
+    let routes = (
         "routes.yaml",
         "\
 routes:
@@ -42,21 +36,12 @@ inhibit_rules:
     equal: [service]
 "
         .to_owned(),
-    ));
-    files.push((
-        "integrations.yaml",
-        format!(
-            "integrations:\n  - name: prometheus\n    token: {{ sha256: {} }}\n",
-            TokenDigest::of(INGEST_TOKEN).to_hex()
-        ),
-    ));
-    files
+    );
+    config_with(vec![routes, integrations(&[("prometheus", INGEST_TOKEN)])])
 }
 
 async fn start(backend: Backend) -> TestServer {
-    let files = pipeline_config();
-    let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
-    TestServer::start_with(backend, &borrowed, None).await
+    TestServer::start_on(backend, &pipeline_config()).await
 }
 
 async fn post_alerts(test: &TestServer, body: &Value) -> reqwest::Response {
@@ -67,22 +52,6 @@ async fn get_json(test: &TestServer, path: &str) -> Value {
     let response = test.get(path, Some(&test.admin)).await;
     assert_eq!(response.status(), 200, "{path}");
     response.json().await.expect("json")
-}
-
-/// Polls until `check` finds what it looks for (the engine works in the
-/// background), for up to 20 seconds.
-async fn eventually<F, Fut>(what: &str, mut check: F) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<Value>>,
-{
-    for _ in 0..100 {
-        if let Some(found) = check().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn names(alerts: &Value) -> Vec<String> {

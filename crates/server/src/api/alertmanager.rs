@@ -13,7 +13,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::alert::{MatchOp, Matcher, Matchers, PostableAlert, parse_matchers};
-use pagerbound_core::silence::{Silence, SilenceState, new_silence_id};
+use pagerbound_core::id::uuid_v4;
+use pagerbound_core::silence::{Silence, SilenceState};
 use pagerbound_store::StoredAlert;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -170,11 +171,13 @@ pub(crate) async fn post_alerts(
         }
     }
     let stored = valid.len();
+    let beaten = crate::heartbeat::beaten_by(&state, &valid, now);
     state
         .ingest
         .submit(valid)
         .await
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    crate::heartbeat::record_beats(&state, &beaten, now).await;
     if invalid.is_empty() {
         return Ok(StatusCode::OK.into_response());
     }
@@ -328,7 +331,7 @@ pub(crate) async fn post_silence(
             .ok_or_else(|| ApiError::bad_request(format!("{field} is required")))
     };
     let mut silence = Silence {
-        id: new_silence_id(rand::random()),
+        id: uuid_v4(rand::random()),
         matchers: Matchers(matchers),
         starts_at: parse("startsAt", &posted.starts_at)?,
         ends_at: parse("endsAt", &posted.ends_at)?,

@@ -88,11 +88,16 @@ pub(crate) async fn post_event(
 }
 
 async fn submit(state: &AppState, items: Vec<Incoming>) -> ApiResult<()> {
+    // Alerts that match a heartbeat (a Watchdog) count as its beats.
+    let now = crate::clock::now();
+    let beaten = crate::heartbeat::beaten_by(state, &items, now);
     state
         .ingest
         .submit(items)
         .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    crate::heartbeat::record_beats(state, &beaten, now).await;
+    Ok(())
 }
 
 /// `POST /api/v1/webhooks/alertmanager`: an Alertmanager's webhook

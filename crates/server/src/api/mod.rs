@@ -6,9 +6,13 @@ mod alerts;
 mod config;
 mod events;
 mod health;
+mod heartbeats;
+mod listing;
 mod maintenance;
+mod notifications;
 mod operate;
 mod pages;
+mod respond;
 mod status;
 mod tokens;
 
@@ -56,10 +60,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/pages/{id}", get(pages::show))
         .route("/api/v1/tickets", get(pages::list_tickets))
         .route("/api/v1/tickets/{id}", get(pages::show))
+        .route("/api/v1/pages/{id}/{action}", post(respond::page))
+        .route("/api/v1/tickets/{id}/{action}", post(respond::ticket))
+        .route(
+            "/a/{token}",
+            get(crate::action_links::confirm).post(crate::action_links::act),
+        )
         .route(
             "/api/v1/maintenance",
             get(maintenance::list).post(maintenance::create),
         )
         .route("/api/v1/maintenance/{id}", delete(maintenance::end))
         .route("/api/v1/notices", get(maintenance::notices))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/heartbeat/{name}", post(heartbeats::beat))
+        .route("/api/v1/heartbeats", get(heartbeats::list))
 }

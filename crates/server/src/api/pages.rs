@@ -1,6 +1,5 @@
-//! Pages and tickets: lists with filters, and each one with its alerts and
-//! timeline. (Acknowledging and resolving from the API arrive with the
-//! notifications issue; events can acknowledge already.)
+//! Pages and tickets: lists with filters, and each one with its alerts,
+//! timeline and feedback. Responding to them is in `respond`.
 
 use crate::alert_status::StatusContext;
 use crate::auth::{Auth, need};
@@ -28,30 +27,13 @@ pub(crate) struct ListQuery {
     limit: Option<u32>,
 }
 
-const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
-
 async fn list(state: &AppState, class: Class, query: ListQuery) -> ApiResult<Json<Value>> {
-    let mut states = Vec::new();
-    for name in query
-        .state
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        states.push(PageState::parse(name).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "unknown state `{name}`; use triggered, acknowledged, open or resolved"
-            ))
-        })?);
-    }
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::bad_request(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let states = super::listing::states(
+        query.state.as_deref(),
+        PageState::parse,
+        "triggered, acknowledged, open or resolved",
+    )?;
+    let limit = super::listing::limit(query.limit)?;
     let pages = state
         .store
         .pages(&PageFilter {
@@ -86,12 +68,17 @@ pub(crate) async fn list_tickets(
 }
 
 /// `GET /api/v1/pages/{id}` and `/api/v1/tickets/{id}`: with its alerts
-/// (and their status now) and its timeline.
+/// (and their status now), its timeline and its feedback.
 pub(crate) async fn show(
     _auth: Auth<need::Viewer>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
+    describe(&state, id).await.map(Json)
+}
+
+/// A page or ticket as `GET` shows it; 404 if there is none.
+pub(crate) async fn describe(state: &AppState, id: i64) -> ApiResult<Value> {
     let page = state
         .store
         .page(id)
@@ -100,9 +87,10 @@ pub(crate) async fn show(
     let ids = state.store.page_alert_ids(id).await?;
     let alerts = state.store.alerts_by_ids(&ids).await?;
     let now = crate::clock::now();
-    let context = StatusContext::load(&state, &alerts, now).await?;
+    let context = StatusContext::load(state, &alerts, now).await?;
     let mut body = json!(page);
     body["alerts"] = Value::Array(alerts.iter().map(|alert| context.describe(alert)).collect());
     body["timeline"] = json!(state.store.page_events(id).await?);
-    Ok(Json(body))
+    body["feedback"] = json!(state.store.page_feedback(id).await?);
+    Ok(body)
 }

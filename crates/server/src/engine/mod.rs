@@ -13,10 +13,13 @@ mod state;
 pub(crate) use state::{Action, State};
 
 use crate::metrics::{ClassLabels, Metrics};
+use crate::notify::NotifierHandle;
 use crate::reload::ConfigHandle;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::alert::{Fingerprint, Labels};
-use pagerbound_store::{Backend, NewPage, PageEvent, Store, StoreError};
+use pagerbound_store::{
+    Actor, Backend, NewPage, PageEvent, PageState, Response, Store, StoreError,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use tokio::sync::{Notify, mpsc, watch};
@@ -46,6 +49,8 @@ struct Shared {
     wake: Notify,
     /// The highest change applied; later ones are "unprocessed".
     applied_seq: AtomicI64,
+    /// Actions are being stored (pages opened, changed, resolved).
+    acting: AtomicBool,
 }
 
 /// Tells the engine what changed; cheap to clone.
@@ -67,6 +72,8 @@ const REFRESH: SignedDuration = SignedDuration::from_secs(15);
 /// How often alerts written by other instances are looked for (PostgreSQL).
 const POLL: SignedDuration = SignedDuration::from_secs(2);
 const PURGE: SignedDuration = SignedDuration::from_hours(1);
+/// How often ended snoozes are looked for: a snooze ends at most this late.
+const SNOOZE_CHECK: SignedDuration = SignedDuration::from_secs(1);
 
 impl EngineHandle {
     fn new() -> (EngineHandle, mpsc::Receiver<Input>) {
@@ -75,6 +82,7 @@ impl EngineHandle {
             lagging: AtomicBool::new(false),
             wake: Notify::new(),
             applied_seq: AtomicI64::new(0),
+            acting: AtomicBool::new(false),
         });
         (EngineHandle { tx, shared }, rx)
     }
@@ -107,6 +115,12 @@ impl EngineHandle {
     pub fn applied_seq(&self) -> i64 {
         self.shared.applied_seq.load(Ordering::Acquire)
     }
+
+    /// Whether the engine is storing a round of actions: more timeline
+    /// events of the same moment are on their way.
+    pub fn is_acting(&self) -> bool {
+        self.shared.acting.load(Ordering::Acquire)
+    }
 }
 
 /// The engine task.
@@ -118,6 +132,7 @@ pub struct Engine {
     rx: mpsc::Receiver<Input>,
     holder: String,
     state: Option<State>,
+    notifier: NotifierHandle,
 }
 
 impl Engine {
@@ -126,19 +141,10 @@ impl Engine {
         store: Arc<dyn Store>,
         config: Arc<ConfigHandle>,
         metrics: Arc<Metrics>,
+        notifier: NotifierHandle,
     ) -> (Engine, EngineHandle) {
         let (handle, rx) = EngineHandle::new();
-        // One SQLite file serves one process: after a crash, the restarted
-        // process may take the lease at once. With PostgreSQL each instance
-        // is its own holder and a crashed one's lease runs out first.
-        let holder = match store.backend() {
-            Backend::Sqlite => "local".to_owned(),
-            Backend::Postgres => format!(
-                "{}-{}",
-                std::process::id(),
-                hex::encode(rand::random::<[u8; 4]>())
-            ),
-        };
+        let holder = crate::store::lease_holder(store.backend());
         let engine = Engine {
             store,
             config,
@@ -147,6 +153,7 @@ impl Engine {
             rx,
             holder,
             state: None,
+            notifier,
         };
         (engine, handle)
     }
@@ -161,6 +168,7 @@ impl Engine {
         let mut next_refresh = crate::clock::now() + REFRESH;
         let mut next_poll = crate::clock::now() + POLL;
         let mut next_purge = crate::clock::now() + SignedDuration::from_secs(60);
+        let mut next_snooze_check = crate::clock::now();
         loop {
             let now = crate::clock::now();
             if now >= next_lease {
@@ -210,6 +218,10 @@ impl Engine {
             if now >= next_purge {
                 next_purge = now + PURGE;
                 self.purge(now).await;
+            }
+            if now >= next_snooze_check {
+                next_snooze_check = now + SNOOZE_CHECK;
+                self.end_snoozes(now).await;
             }
             self.step(now).await;
         }
@@ -396,17 +408,61 @@ impl Engine {
         }
     }
 
+    /// Wakes snoozed pages whose snooze ended: back to triggered (with a
+    /// `snooze_ended` event, which notifies again) while their alerts still
+    /// fire; resolved when they all ended meanwhile.
+    async fn end_snoozes(&mut self, now: Timestamp) {
+        if self.state.is_none() {
+            return;
+        }
+        let ended = match self.store.ended_snoozes(now).await {
+            Ok(ended) => ended,
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Engine could not look for ended snoozes.");
+                return;
+            }
+        };
+        for page in ended {
+            if let Err(error) = self.end_snooze(page.id, now).await {
+                self.metrics.database_errors.inc();
+                tracing::error!(id = page.id, error = %error, "Engine could not end a snooze.");
+            }
+        }
+    }
+
+    async fn end_snooze(&self, page_id: i64, now: Timestamp) -> Result<(), StoreError> {
+        let ids = self.store.page_alert_ids(page_id).await?;
+        let alerts = self.store.alerts_by_ids(&ids).await?;
+        let response = if alerts.iter().any(|alert| alert.is_firing(now)) {
+            Response::EndSnooze
+        } else {
+            Response::Resolve
+        };
+        self.store
+            .respond(page_id, &response, Actor::ENGINE, now)
+            .await?;
+        self.notifier.wake();
+        tracing::info!(id = page_id, outcome = response.name(), "Snooze ended.");
+        Ok(())
+    }
+
     /// Does what is due and stores the outcome.
     async fn step(&mut self, now: Timestamp) {
         let Some(state) = &mut self.state else {
             return;
         };
         let actions = state.process(now);
-        for action in actions {
-            if let Err(error) = self.act(&action, now).await {
-                self.metrics.database_errors.inc();
-                tracing::error!(error = %error, action = ?action, "Engine could not store an action.");
+        if !actions.is_empty() {
+            self.handle.shared.acting.store(true, Ordering::Release);
+            for action in &actions {
+                if let Err(error) = self.act(action, now).await {
+                    self.metrics.database_errors.inc();
+                    tracing::error!(error = %error, action = ?action, "Engine could not store an action.");
+                }
             }
+            self.handle.shared.acting.store(false, Ordering::Release);
+            self.notifier.wake();
         }
         let Some(state) = &mut self.state else {
             return;
@@ -481,6 +537,16 @@ impl Engine {
                     .await?;
             }
             Action::Repeat { page_id } => {
+                // Acknowledged (or snoozed) pages have someone on them:
+                // repeating would only wake them again.
+                let triggered = self
+                    .store
+                    .page(*page_id)
+                    .await?
+                    .is_some_and(|page| page.state == PageState::Triggered);
+                if !triggered {
+                    return Ok(());
+                }
                 let event = PageEvent {
                     at: now,
                     kind: "repeated".to_owned(),

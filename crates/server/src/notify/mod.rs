@@ -1,4 +1,205 @@
-//! Notifiers: the senders that drain the notification outbox through the
-//! configured channels (webhook, chat, ntfy, SMS, voice, log).
+//! The notifier: plans notifications from the page timeline and from
+//! notices into the outbox, and drains the outbox through the configured
+//! channels (webhook, chat, ntfy, SMS, voice, log).
 //!
-//! Filled by the notifications issue.
+//! Nothing is lost: a notification is in the store before any attempt,
+//! each attempt carries the bundle's idempotency key, and on restart what
+//! was being sent is sent again (at least once). One instance at a time
+//! notifies, holding the `notifier` lease, so that with several instances
+//! on PostgreSQL no bundle is sent by two.
+
+mod dispatch;
+mod plan;
+pub mod transport;
+
+use crate::engine::EngineHandle;
+use crate::metrics::Metrics;
+use crate::reload::ConfigHandle;
+use dispatch::Dispatcher;
+use jiff::{SignedDuration, Timestamp};
+use pagerbound_store::Store;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+const LEASE: &str = "notifier";
+const LEASE_TTL: SignedDuration = SignedDuration::from_secs(15);
+const LEASE_RENEWAL: SignedDuration = SignedDuration::from_secs(5);
+/// How often the outbox is looked at without being woken: for retries that
+/// come due and for work recorded by other instances.
+const POLL: SignedDuration = SignedDuration::from_secs(1);
+
+/// Wakes the notifier when there is news; cheap to clone.
+#[derive(Clone, Default)]
+pub struct NotifierHandle {
+    wake: Arc<Notify>,
+}
+
+impl NotifierHandle {
+    /// Something was written to a page's timeline or to the notices.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// The notifier task.
+pub struct Notifier {
+    store: Arc<dyn Store>,
+    config: Arc<ConfigHandle>,
+    metrics: Arc<Metrics>,
+    handle: NotifierHandle,
+    engine: EngineHandle,
+    dispatcher: Dispatcher,
+    holder: String,
+    holding: bool,
+}
+
+impl Notifier {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: Arc<ConfigHandle>,
+        metrics: Arc<Metrics>,
+        handle: NotifierHandle,
+        engine: EngineHandle,
+        http: reqwest::Client,
+    ) -> Notifier {
+        let holder = crate::store::lease_holder(store.backend());
+        Notifier {
+            dispatcher: Dispatcher::new(store.clone(), metrics.clone(), http),
+            store,
+            config,
+            metrics,
+            handle,
+            engine,
+            holder,
+            holding: false,
+        }
+    }
+
+    pub fn spawn(self, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(self.run(stop))
+    }
+
+    async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut next_lease = crate::clock::now();
+        let mut wait = SignedDuration::ZERO;
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = self.handle.wake.notified() => {}
+                Some(sent) = self.dispatcher.tasks.join_next(), if !self.dispatcher.tasks.is_empty() => {
+                    match sent {
+                        Ok(sent) => {
+                            let config = self.config.current().config.clone();
+                            if let Err(error) = self.dispatcher.finish(sent, &config, crate::clock::now()).await {
+                                self.metrics.database_errors.inc();
+                                tracing::error!(error = %error, "Could not record a delivery attempt.");
+                            }
+                        }
+                        Err(error) => tracing::error!(error = %error, "A delivery attempt failed to run."),
+                    }
+                }
+                _ = tokio::time::sleep(wait.unsigned_abs()) => {}
+            }
+            let now = crate::clock::now();
+            if now >= next_lease {
+                next_lease = now + LEASE_RENEWAL;
+                self.hold_lease(now).await;
+            }
+            wait = POLL;
+            if !self.holding {
+                continue;
+            }
+            if let Some(at) = self.round(now).await {
+                wait = wait.min(at.duration_since(now).max(SignedDuration::ZERO));
+            }
+        }
+        // Attempts under way finish and are recorded, so that they are not
+        // sent again after the restart.
+        while let Some(Ok(sent)) = self.dispatcher.tasks.join_next().await {
+            let config = self.config.current().config.clone();
+            if let Err(error) = self
+                .dispatcher
+                .finish(sent, &config, crate::clock::now())
+                .await
+            {
+                tracing::error!(error = %error, "Could not record a delivery attempt.");
+            }
+        }
+        if self.holding
+            && let Err(error) = self.store.release_lease(LEASE, &self.holder).await
+        {
+            tracing::warn!(error = %error, "Could not release the notifier lease.");
+        }
+        tracing::info!("Notifier stopped.");
+    }
+
+    /// Plans what is new and starts what is due. Answers when a paced
+    /// destination may next receive.
+    async fn round(&mut self, now: Timestamp) -> Option<Timestamp> {
+        let running = self.config.current();
+        let config = Arc::new(running.config.clone());
+        // While the engine is acting, more of the same burst is on its way:
+        // plan once it is done (it wakes us), so that a flood of pages goes
+        // out as one bundle per person.
+        if !self.engine.is_acting()
+            && let Err(error) = plan::plan_all(self.store.as_ref(), &config, now).await
+        {
+            self.metrics.database_errors.inc();
+            tracing::error!(error = %error, "Could not plan notifications.");
+        }
+        match self.dispatcher.dispatch(&config, now).await {
+            Ok(next) => {
+                self.dispatcher.forget_old(now);
+                next
+            }
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not dispatch notifications.");
+                None
+            }
+        }
+    }
+
+    async fn hold_lease(&mut self, now: Timestamp) {
+        match self
+            .store
+            .acquire_lease(LEASE, &self.holder, now, now + LEASE_TTL)
+            .await
+        {
+            Ok(true) if !self.holding && !self.dispatcher.tasks.is_empty() => {
+                // Our own attempts are still under way: they will record
+                // their outcome themselves.
+                self.holding = true;
+            }
+            Ok(true) if !self.holding => {
+                // Whoever held the outbox before may have stopped mid-send:
+                // what it was sending goes again, under the same keys.
+                match self.store.release_notifications(now).await {
+                    Ok(released) => {
+                        self.holding = true;
+                        tracing::info!(
+                            resent = released,
+                            "Notifier took the lease; notifications left sending will be sent again."
+                        );
+                    }
+                    Err(error) => {
+                        self.metrics.database_errors.inc();
+                        tracing::error!(error = %error, "Notifier could not resume the outbox.");
+                    }
+                }
+            }
+            Ok(true) => {}
+            Ok(false) => {
+                if self.holding {
+                    self.holding = false;
+                    tracing::warn!("Notifier lost the lease to another instance; standing by.");
+                }
+            }
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Notifier could not renew its lease.");
+            }
+        }
+    }
+}

@@ -229,3 +229,55 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// How long to wait for what happens in the background, on a slow and
+/// busy machine.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Polls `check` until it finds what it looks for, for up to [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if let Some(found) = check().await {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {PATIENCE:?} waiting for {what}");
+}
+
+/// The common configuration with `files` added, each replacing the file
+/// of the same name.
+pub fn config_with(files: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    let mut all: Vec<(&'static str, String)> = CONFIG
+        .iter()
+        .filter(|(name, _)| !files.iter().any(|(replaced, _)| replaced == name))
+        .map(|(name, text)| (*name, (*text).to_owned()))
+        .collect();
+    all.extend(files);
+    all
+}
+
+/// `integrations.yaml` with these integrations and their tokens.
+pub fn integrations(tokens: &[(&str, &str)]) -> (&'static str, String) {
+    let mut text = String::from("integrations:\n");
+    for (name, token) in tokens {
+        text.push_str(&format!(
+            "  - name: {name}\n    token: {{ sha256: {} }}\n",
+            pagerbound_core::token::TokenDigest::of(token).to_hex()
+        ));
+    }
+    ("integrations.yaml", text)
+}
+
+impl TestServer {
+    /// Starts a server on these configuration files.
+    pub async fn start_on(backend: Backend, files: &[(&'static str, String)]) -> TestServer {
+        let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        TestServer::start_with(backend, &borrowed, None).await
+    }
+}

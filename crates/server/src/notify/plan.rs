@@ -1,0 +1,260 @@
+//! Planning: from timeline events and notices to notifications in the
+//! outbox, each with its destination and its words.
+
+use crate::action_links::{Key, LinkAction, claims, offers};
+use jiff::Timestamp;
+use pagerbound_config::Config;
+use pagerbound_core::User;
+use pagerbound_core::id::uuid_v4;
+use pagerbound_core::notify::recipients::destinations;
+use pagerbound_core::notify::{AlertSummary, Destination, Links, Message, PageSummary, Subject};
+use pagerbound_core::routing::Class;
+use pagerbound_store::{NewNotification, Notice, Page, PageEvent, Source, Store, StoreError};
+use url::Url;
+
+/// Events and notices taken per round.
+const BATCH: u32 = 200;
+/// A message lists at most this many alerts; the page holds them all.
+const MAX_ALERTS: usize = 50;
+
+/// The notice kind recorded when a notification finally fails.
+pub(crate) const DELIVERY_FAILED: &str = "delivery_failed";
+
+/// What a timeline event is called in a message, for the events people are
+/// told of. Notes, feedback and snoozes stay on the timeline.
+fn news(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "opened" => "triggered",
+        "alerts_changed" => "alerts_changed",
+        "repeated" => "repeated",
+        "acknowledged" => "acknowledged",
+        "unacknowledged" => "unacknowledged",
+        "resolved" => "resolved",
+        "reassigned" => "reassigned",
+        "snooze_ended" => "snooze_ended",
+        _ => return None,
+    })
+}
+
+/// Plans everything unplanned; answers how many notifications it recorded.
+pub(super) async fn plan_all(
+    store: &dyn Store,
+    config: &Config,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let mut planned = 0;
+    loop {
+        let events = store.unplanned_page_events(BATCH).await?;
+        let notices = store.unplanned_notices(BATCH).await?;
+        if events.is_empty() && notices.is_empty() {
+            return Ok(planned);
+        }
+        let mut notifications = Vec::new();
+        // Read once a round, and only when there is a page to link to.
+        let mut key: Option<Key> = None;
+        for event in &events {
+            let Some(name) = news(&event.event.kind) else {
+                continue;
+            };
+            // A page purged since has nobody left to tell.
+            let Some(page) = store.page(event.page_id).await? else {
+                continue;
+            };
+            let ids = store.page_alert_ids(page.id).await?;
+            let alerts = store.alerts_by_ids(&ids).await?;
+            let message = page_message(config, &page, &alerts, name, &event.event, now);
+            let service = config.services.get(&page.service);
+            let people = responders(config, &page.service);
+            for destination in destinations(&message, service, &people, &config.channels) {
+                let mut message = message.clone();
+                if offers(&page, LinkAction::Resolve) {
+                    if key.is_none() {
+                        key = Some(Key::load(store).await?);
+                    }
+                    let Some(key) = &key else { continue };
+                    message.links = action_links(
+                        config,
+                        key,
+                        &page,
+                        destination.user.as_deref(),
+                        message.links,
+                        now,
+                    );
+                }
+                notifications.push(NewNotification {
+                    key: uuid_v4(rand::random()),
+                    source: Source::PageEvent(event.id),
+                    page_id: Some(page.id),
+                    destination,
+                    message,
+                    created_at: now,
+                });
+            }
+        }
+        for notice in &notices {
+            let message = notice_message(config, notice);
+            for destination in notice_destinations(config, notice, &message) {
+                notifications.push(NewNotification {
+                    key: uuid_v4(rand::random()),
+                    source: Source::Notice(notice.id),
+                    page_id: None,
+                    destination,
+                    message: message.clone(),
+                    created_at: now,
+                });
+            }
+        }
+        let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        let notice_ids: Vec<i64> = notices.iter().map(|n| n.id).collect();
+        store
+            .plan_notifications(&notifications, &event_ids, &notice_ids, now)
+            .await?;
+        planned += notifications.len();
+    }
+}
+
+/// The people who answer for a service: the members of the team that owns
+/// it (the default escalation: notify the whole owning team).
+fn responders<'c>(config: &'c Config, service: &str) -> Vec<&'c User> {
+    let Some(team) = config
+        .services
+        .get(service)
+        .and_then(|s| config.teams.get(&s.team))
+    else {
+        return Vec::new();
+    };
+    team.members
+        .iter()
+        .filter_map(|name| config.users.get(name))
+        .collect()
+}
+
+fn page_message(
+    config: &Config,
+    page: &Page,
+    alerts: &[pagerbound_store::StoredAlert],
+    event: &str,
+    happened: &PageEvent,
+    now: Timestamp,
+) -> Message {
+    let mut summaries: Vec<AlertSummary> = alerts
+        .iter()
+        .map(|a| AlertSummary {
+            labels: a.labels.clone(),
+            annotations: a.annotations.clone(),
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            generator_url: a.generator_url.clone(),
+            firing: a.is_firing(now),
+        })
+        .collect();
+    // Firing first, then by when they started: what needs eyes comes first.
+    summaries.sort_by_key(|a| (!a.firing, a.starts_at));
+    summaries.truncate(MAX_ALERTS);
+    let service = config.services.get(&page.service);
+    Message {
+        subject: if page.class == Class::Ticket {
+            Subject::Ticket
+        } else {
+            Subject::Page
+        },
+        event: event.to_owned(),
+        title: page.title.clone(),
+        service: page.service.clone(),
+        actor: happened.detail["by"].as_str().map(str::to_owned),
+        page: Some(PageSummary {
+            id: page.id,
+            state: page.state.as_str().to_owned(),
+            route: page.route.clone(),
+            created_at: page.created_at,
+            alert_count: page.alert_count,
+        }),
+        alerts: summaries,
+        text: None,
+        runbook: service.and_then(|s| s.runbook.clone()),
+        links: Links {
+            view: view_link(&config.settings.external_url, page),
+            acknowledge: None,
+            resolve: None,
+        },
+        at: happened.at,
+    }
+}
+
+/// The links that act on a page, signed for one destination's user: each
+/// acts once, for that person, within a day. Acknowledge only while the
+/// page is triggered; tickets are never acknowledged.
+fn action_links(
+    config: &Config,
+    key: &Key,
+    page: &Page,
+    user: Option<&str>,
+    links: Links,
+    now: Timestamp,
+) -> Links {
+    let base = &config.settings.external_url;
+    let link = |action| key.link(base, &claims(page.id, action, user, now));
+    Links {
+        acknowledge: (page.class == Class::Page && offers(page, LinkAction::Acknowledge))
+            .then(|| link(LinkAction::Acknowledge))
+            .flatten(),
+        resolve: offers(page, LinkAction::Resolve)
+            .then(|| link(LinkAction::Resolve))
+            .flatten(),
+        ..links
+    }
+}
+
+/// Where a page can be looked at.
+fn view_link(external_url: &Url, page: &Page) -> Option<Url> {
+    let collection = if page.class == Class::Ticket {
+        "tickets"
+    } else {
+        "pages"
+    };
+    external_url
+        .join(&format!("api/v1/{collection}/{}", page.id))
+        .ok()
+}
+
+fn notice_message(config: &Config, notice: &Notice) -> Message {
+    let title = match notice.kind.as_str() {
+        DELIVERY_FAILED => "A notification could not be delivered".to_owned(),
+        "maintenance_ending" => "Maintenance ends while alerts still fire".to_owned(),
+        other => other.replace('_', " "),
+    };
+    Message {
+        subject: Subject::Notice,
+        event: notice.kind.clone(),
+        title,
+        service: notice.service.clone(),
+        actor: None,
+        page: None,
+        alerts: Vec::new(),
+        text: Some(notice.message.clone()),
+        runbook: config
+            .services
+            .get(&notice.service)
+            .and_then(|s| s.runbook.clone()),
+        links: Links::default(),
+        at: notice.at,
+    }
+}
+
+/// A delivery failure goes to the fallback channel when there is one; other
+/// notices (and failures without one) to the service's channel or team.
+fn notice_destinations(config: &Config, notice: &Notice, message: &Message) -> Vec<Destination> {
+    if notice.kind == DELIVERY_FAILED
+        && let Some(fallback) = &config.settings.notifications.fallback_channel
+        && config.channels.contains_key(fallback)
+    {
+        return vec![Destination::channel(fallback)];
+    }
+    let people = responders(config, &notice.service);
+    destinations(
+        message,
+        config.services.get(&notice.service),
+        &people,
+        &config.channels,
+    )
+}
