@@ -36,6 +36,94 @@ pub enum Command {
     /// The routing tree.
     #[command(subcommand)]
     Routes(RoutesCommand),
+    /// List pages (by default those not resolved yet).
+    Pages(PagesArgs),
+    /// Acknowledge pages: you are on it; they stop re-notifying.
+    Ack {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Put an acknowledged page back to triggered.
+    Unack {
+        id: i64,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Resolve a page or ticket, optionally with feedback on whether it
+    /// was actionable.
+    Resolve(ResolveArgs),
+    /// Acknowledge a page for a while; it triggers again afterwards if its
+    /// alerts still fire.
+    Snooze {
+        id: i64,
+        /// How long: `30m`, `2h`.
+        duration: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Add a note to a page's timeline.
+    Note {
+        id: i64,
+        text: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Give a page to another user; an acknowledged page triggers again
+    /// for them.
+    Reassign {
+        id: i64,
+        user: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+/// Which server to talk to, and as whom. Without `--server` and
+/// `--token` (or their environment variables), both are read from
+/// `$XDG_CONFIG_HOME/pagerbound/client.yaml` (else
+/// `~/.config/pagerbound/client.yaml`), a file with `server:` and `token:`.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// The server's URL, e.g. `https://pagerbound.example.com`.
+    #[arg(long, env = "PAGERBOUND_SERVER")]
+    pub server: Option<String>,
+    /// An API token (`pagerbound token create`).
+    #[arg(long, env = "PAGERBOUND_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// Only pages that are yours: assigned to you, or not assigned to
+    /// anyone and of a service owned by one of your teams.
+    #[arg(long)]
+    pub mine: bool,
+    /// Comma-separated states: triggered, acknowledged, resolved.
+    #[arg(long, default_value = "triggered,acknowledged")]
+    pub state: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("feedback").args(["actionable", "not_actionable"]))]
+pub struct ResolveArgs {
+    pub id: i64,
+    /// The page needed a human now.
+    #[arg(long, conflicts_with = "not_actionable")]
+    pub actionable: bool,
+    /// The page was not actionable, because: threshold-wrong,
+    /// check-faulty, downtime-not-set, downtime-expired,
+    /// wrong-time-period or duplicate.
+    #[arg(long, value_name = "REASON")]
+    pub not_actionable: Option<String>,
+    /// Free text for the feedback.
+    #[arg(long, requires = "feedback")]
+    pub text: Option<String>,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,8 +1,10 @@
 //! What each command does.
 
 mod check;
+mod client;
 mod integration;
 mod migrate;
+mod respond;
 mod routes;
 mod serve;
 mod token;
@@ -22,6 +24,7 @@ pub async fn run(command: Command) -> Result<ExitCode> {
         Command::Token(command) => token::run(command).await,
         Command::Integration(command) => integration::run(command),
         Command::Routes(command) => routes::run(command),
+        command => respond::run(command).await,
     }
 }
 

@@ -7,6 +7,8 @@
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -432,6 +434,16 @@ impl Pagerbound {
     /// Starts the server and waits until it listens.
     pub fn start(&mut self) {
         self.serving = Some(Serving::start(self.config.path(), &self.database()));
+    }
+
+    /// Kills the server with SIGKILL; [`start`] starts it again on the
+    /// same database.
+    ///
+    /// [`start`]: Pagerbound::start
+    pub fn kill(&mut self) {
+        if let Some(mut serving) = self.serving.take() {
+            serving.kill();
+        }
     }
 }
 
