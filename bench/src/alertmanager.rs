@@ -24,6 +24,9 @@ pub struct AlertmanagerOptions {
     pub group_interval: Duration,
     /// How long to wait for `/-/ready`.
     pub ready_timeout: Duration,
+    /// A webhook that alerts with a `probe` label are sent to, for the
+    /// notification latency benchmark; everything else still goes nowhere.
+    pub probe_webhook: Option<String>,
 }
 
 impl Default for AlertmanagerOptions {
@@ -34,6 +37,7 @@ impl Default for AlertmanagerOptions {
             group_wait: Duration::from_secs(30),
             group_interval: Duration::from_secs(300),
             ready_timeout: Duration::from_secs(30),
+            probe_webhook: None,
         }
     }
 }
@@ -150,7 +154,7 @@ impl Drop for Alertmanager {
 /// An Alertmanager configuration with one route to a receiver without
 /// integrations: alerts are stored, grouped and flushed, but nothing is sent.
 pub fn config_yaml(options: &AlertmanagerOptions) -> String {
-    format!(
+    let mut yaml = format!(
         "# Written by pagerbound-bench for one benchmark run.\n\
          route:\n  \
            receiver: \"null\"\n  \
@@ -161,7 +165,21 @@ pub fn config_yaml(options: &AlertmanagerOptions) -> String {
            - name: \"null\"\n",
         go_duration(options.group_wait),
         go_duration(options.group_interval),
-    )
+    );
+    if let Some(url) = &options.probe_webhook {
+        // Probes are their own group each, so each is flushed on its own
+        // after `group_wait`, as pagerbound's probe route does.
+        yaml = yaml.replacen(
+            "  group_by: [alertname]\n",
+            "  group_by: [alertname]\n  routes:\n    - receiver: probe\n      \
+             matchers: ['probe=~\".+\"']\n      group_by: [probe]\n      group_wait: 0s\n",
+            1,
+        );
+        yaml.push_str(&format!(
+            "  - name: probe\n    webhook_configs:\n      - url: '{url}'\n        send_resolved: false\n"
+        ));
+    }
+    yaml
 }
 
 /// A duration in the notation of Prometheus's configuration files.
@@ -192,6 +210,24 @@ mod tests {
         assert!(
             !yaml.contains("configs"),
             "the receiver has no integrations: {yaml}"
+        );
+    }
+
+    #[test]
+    fn probes_go_to_the_webhook_at_once() {
+        let yaml = config_yaml(&AlertmanagerOptions {
+            probe_webhook: Some("http://127.0.0.1:9/probe".to_owned()),
+            ..AlertmanagerOptions::default()
+        });
+        assert!(
+            yaml.contains("    - receiver: probe\n      matchers: ['probe=~\".+\"']\n      group_by: [probe]\n      group_wait: 0s\n"),
+            "{yaml}"
+        );
+        assert!(
+            yaml.ends_with(
+                "      - url: 'http://127.0.0.1:9/probe'\n        send_resolved: false\n"
+            ),
+            "{yaml}"
         );
     }
 }

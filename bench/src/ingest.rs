@@ -83,6 +83,7 @@ impl PreparedWorkload {
             connections: shape.connections,
             duration: Some(shape.duration),
             request_timeout: shape.request_timeout,
+            rate: None,
         };
         let source = match workload {
             Workload::New => {
@@ -354,6 +355,7 @@ async fn memory_run(target: &dyn Target, options: &IngestBenchOptions) -> Result
         connections: options.shape.connections,
         duration: None,
         request_timeout: options.shape.request_timeout,
+        rate: None,
     };
     let loaded = loadgen::run(&load_options, Arc::new(source)).await?;
     ensure!(

@@ -87,6 +87,10 @@ pub struct LoadOptions {
     /// A request not answered within this time counts as a transport error
     /// and its connection is replaced.
     pub request_timeout: Duration,
+    /// Requests per second over all connections; `None` sends as fast as
+    /// answers come (a closed loop). A paced connection that falls behind
+    /// does not catch up in a burst: the load stays even.
+    pub rate: Option<f64>,
 }
 
 /// What a load run measured. Serialized as the `ingest` subcommand's output.
@@ -262,7 +266,17 @@ impl Tally {
 async fn drive_connection(shared: Arc<Shared>, deadline: Option<Instant>) -> Tally {
     let mut tally = Tally::default();
     let mut sender: Option<SendRequest<Full<Bytes>>> = None;
+    let period = shared
+        .options
+        .rate
+        .filter(|rate| *rate > 0.0)
+        .map(|rate| Duration::from_secs_f64(shared.options.connections as f64 / rate));
+    let mut next_at = Instant::now();
     while deadline.is_none_or(|d| Instant::now() < d) {
+        if let Some(period) = period {
+            tokio::time::sleep_until(next_at.into()).await;
+            next_at = (next_at + period).max(Instant::now());
+        }
         let index = shared.next_request.fetch_add(1, Ordering::Relaxed);
         let Some(Batch { body, alerts }) = shared.source.body(index) else {
             break;

@@ -6,6 +6,7 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use pagerbound_bench::alertmanager::AlertmanagerOptions;
 use pagerbound_bench::ingest::{self, IngestBenchOptions, LoadShape, PreparedWorkload, Workload};
+use pagerbound_bench::latency::{self, LatencyOptions};
 use pagerbound_bench::pagerbound::{self, Database, PagerboundOptions};
 use pagerbound_bench::target::TargetSpec;
 
@@ -25,6 +26,81 @@ enum Command {
     /// pagerbound on PostgreSQL) and measures its ingest throughput (`new`
     /// and `resend` workloads) and memory per active alert, side by side.
     IngestCompare(IngestBenchArgs),
+    /// Measures the time from an alert posted to its notification arriving
+    /// at a webhook on loopback (`group_wait: 0s`), at idle and under half
+    /// of the maximum ingest rate, for each target side by side.
+    NotifyLatency(LatencyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LatencyArgs {
+    /// 50 probes per phase instead of 500.
+    #[arg(long)]
+    quick: bool,
+    /// Probes per phase.
+    #[arg(long)]
+    probes: Option<usize>,
+    /// Print the reports as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    servers: Servers,
+    /// Also write the table into this markdown file's latency section.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<std::path::PathBuf>,
+}
+
+/// Which servers to compare, and where to find them.
+#[derive(Debug, clap::Args)]
+struct Servers {
+    /// The Alertmanager executable.
+    #[arg(long, default_value = pagerbound_bench::alertmanager::DEFAULT_BINARY)]
+    alertmanager: std::path::PathBuf,
+    /// The pagerbound executable (default: the workspace's release build).
+    #[arg(long)]
+    pagerbound: Option<std::path::PathBuf>,
+    /// PostgreSQL admin URL; each run gets a database of its own in it.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// Targets to measure (default: all three).
+    #[arg(long = "target", value_enum)]
+    targets: Vec<TargetName>,
+}
+
+impl Servers {
+    fn targets(&self) -> Vec<TargetName> {
+        if self.targets.is_empty() {
+            vec![
+                TargetName::Alertmanager,
+                TargetName::PagerboundSqlite,
+                TargetName::PagerboundPostgres,
+            ]
+        } else {
+            self.targets.clone()
+        }
+    }
+
+    fn spec(&self, target: TargetName) -> TargetSpec {
+        let pagerbound = self
+            .pagerbound
+            .clone()
+            .unwrap_or_else(pagerbound::default_binary);
+        match target {
+            TargetName::Alertmanager => TargetSpec::Alertmanager(AlertmanagerOptions {
+                binary: self.alertmanager.clone(),
+                ..AlertmanagerOptions::default()
+            }),
+            TargetName::PagerboundSqlite => {
+                TargetSpec::Pagerbound(PagerboundOptions::new(pagerbound, Database::Sqlite))
+            }
+            TargetName::PagerboundPostgres => TargetSpec::Pagerbound(PagerboundOptions::new(
+                pagerbound,
+                Database::Postgres {
+                    admin_url: self.postgres.clone(),
+                },
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,22 +154,12 @@ struct IngestBenchArgs {
     /// Print the full report as JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// The Alertmanager executable.
-    #[arg(long, default_value = pagerbound_bench::alertmanager::DEFAULT_BINARY)]
-    alertmanager: std::path::PathBuf,
-    /// The pagerbound executable (default: the workspace's release build).
-    #[arg(long)]
-    pagerbound: Option<std::path::PathBuf>,
-    /// PostgreSQL admin URL; each run gets a database of its own in it.
-    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
-    postgres: String,
+    #[command(flatten)]
+    servers: Servers,
     /// Also write the tables into this markdown file's ingest section
     /// (BENCHMARKS.md), leaving the rest of the file as it is.
     #[arg(long, value_name = "FILE")]
     markdown: Option<std::path::PathBuf>,
-    /// Targets to measure (default: all three).
-    #[arg(long = "target", value_enum)]
-    targets: Vec<TargetName>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration> {
@@ -135,44 +201,15 @@ async fn main() -> Result<()> {
             if let Some(alerts) = args.memory_alerts {
                 options.memory_alerts = alerts.max(1);
             }
-            let targets = if args.targets.is_empty() {
-                vec![
-                    TargetName::Alertmanager,
-                    TargetName::PagerboundSqlite,
-                    TargetName::PagerboundPostgres,
-                ]
-            } else {
-                args.targets.clone()
-            };
-            let binary = args
-                .pagerbound
-                .clone()
-                .unwrap_or_else(pagerbound::default_binary);
+            let targets = args.servers.targets();
             let postgres_version = if targets.contains(&TargetName::PagerboundPostgres) {
-                Some(pagerbound::postgres_version(&args.postgres)?)
+                Some(pagerbound::postgres_version(&args.servers.postgres)?)
             } else {
                 None
             };
             let mut reports = Vec::new();
             for target in targets {
-                let spec = match target {
-                    TargetName::Alertmanager => TargetSpec::Alertmanager(AlertmanagerOptions {
-                        binary: args.alertmanager.clone(),
-                        ..AlertmanagerOptions::default()
-                    }),
-                    TargetName::PagerboundSqlite => TargetSpec::Pagerbound(PagerboundOptions::new(
-                        binary.clone(),
-                        Database::Sqlite,
-                    )),
-                    TargetName::PagerboundPostgres => {
-                        TargetSpec::Pagerbound(PagerboundOptions::new(
-                            binary.clone(),
-                            Database::Postgres {
-                                admin_url: args.postgres.clone(),
-                            },
-                        ))
-                    }
-                };
+                let spec = args.servers.spec(target);
                 let report = ingest::run(&spec, &options).await?;
                 if !args.json {
                     // As each target finishes: a full run takes minutes.
@@ -189,6 +226,40 @@ async fn main() -> Result<()> {
                 let section = ingest_section(&reports, args.quick, postgres_version.as_deref());
                 pagerbound_bench::markdown::write_section(path, "ingest", &section)?;
                 eprintln!("wrote the ingest figures into {}", path.display());
+            }
+        }
+        Command::NotifyLatency(args) => {
+            let mut options = if args.quick {
+                LatencyOptions::quick()
+            } else {
+                LatencyOptions::full()
+            };
+            if let Some(probes) = args.probes {
+                options.probes = probes.max(1);
+            }
+            let mut reports = Vec::new();
+            for target in args.servers.targets() {
+                reports.push(latency::run(&args.servers.spec(target), &options).await?);
+            }
+            let table = latency::render(&reports);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                print!("{table}");
+            }
+            if let Some(path) = &args.markdown {
+                let mut section = format!(
+                    "Measured {} on {}, {} probes per phase.\n",
+                    jiff::Zoned::now().date(),
+                    pagerbound_bench::markdown::machine(),
+                    options.probes
+                );
+                if args.quick {
+                    section.push_str("\n**A --quick run: not figures to compare.**\n");
+                }
+                section.push_str(&format!("\n```text\n{table}```\n"));
+                pagerbound_bench::markdown::write_section(path, "latency", &section)?;
+                eprintln!("wrote the latency figures into {}", path.display());
             }
         }
     }

@@ -32,6 +32,9 @@ pub struct PagerboundOptions {
     /// The routes' `group_interval`.
     pub group_interval: Duration,
     pub ready_timeout: Duration,
+    /// A webhook that alerts with a `probe` label page, for the
+    /// notification latency benchmark; everything else is still logged.
+    pub probe_webhook: Option<String>,
 }
 
 impl PagerboundOptions {
@@ -44,6 +47,7 @@ impl PagerboundOptions {
             group_wait: Duration::from_secs(30),
             group_interval: Duration::from_secs(300),
             ready_timeout: Duration::from_secs(60),
+            probe_webhook: None,
         }
     }
 }
@@ -196,18 +200,30 @@ impl Drop for Pagerbound {
 
 /// One service, one team, one integration, and a root route of class log:
 /// every alert is stored and counted, nothing is paged, as Alertmanager's
-/// benchmark configuration sends nothing.
+/// benchmark configuration sends nothing. With a probe webhook, alerts
+/// with a `probe` label are pages, each its own group, sent at once.
 pub fn config_yaml(options: &PagerboundOptions) -> String {
     let digest = pagerbound_core::token::TokenDigest::of(INGEST_TOKEN).to_hex();
+    let (contact, channel, probe_route) = match &options.probe_webhook {
+        Some(url) => (
+            "probe",
+            format!("  - {{name: probe, type: webhook, url: '{url}'}}\n"),
+            "  routes:\n    - name: probe\n      matchers: ['probe=~\".+\"']\n      \
+             service: bench\n      class: page\n      group_by: [probe]\n      group_wait: 0s\n"
+                .to_owned(),
+        ),
+        None => ("log", String::new(), String::new()),
+    };
     format!(
         "# Written by pagerbound-bench for one benchmark run.\n\
+         settings:\n  symptom_label: probe\n\
          teams:\n  - name: bench\n    members: [bench]\n\
-         users:\n  - name: bench\n    time_zone: UTC\n    contact_methods: [{{channel: log}}]\n\
-         channels:\n  - {{name: log, type: log}}\n\
+         users:\n  - name: bench\n    time_zone: UTC\n    contact_methods: [{{channel: {contact}}}]\n\
+         channels:\n  - {{name: log, type: log}}\n{channel}\
          services:\n  - {{name: bench, team: bench, runbook: 'https://runbooks.example.com/bench'}}\n\
          integrations:\n  - name: bench\n    token: {{ sha256: {digest} }}\n\
          routes:\n  service: bench\n  class: log\n  group_by: [alertname]\n  \
-         group_wait: {}ms\n  group_interval: {}ms\n",
+         group_wait: {}ms\n  group_interval: {}ms\n{probe_route}",
         options.group_wait.as_millis(),
         options.group_interval.as_millis(),
     )
@@ -273,4 +289,34 @@ fn replace_database(admin_url: &str, name: &str) -> Result<String> {
 
 fn rand_suffix() -> String {
     format!("{:08x}", rand::random::<u32>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(options: &PagerboundOptions) -> pagerbound_config::Loaded {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("pagerbound.yaml");
+        std::fs::write(&path, config_yaml(options)).expect("write");
+        pagerbound_config::load(&path).unwrap_or_else(|rejected| {
+            panic!("pagerbound refuses the benchmark's configuration: {rejected:?}")
+        })
+    }
+
+    #[test]
+    fn the_benchmark_configurations_are_valid() {
+        let mut options = PagerboundOptions::new(PathBuf::from("pagerbound"), Database::Sqlite);
+        let plain = load(&options);
+        assert!(plain.config.channels.contains_key("log"));
+        assert!(!plain.config.channels.contains_key("probe"));
+
+        options.probe_webhook = Some("http://127.0.0.1:9/probe".to_owned());
+        let probing = load(&options);
+        assert!(probing.config.channels.contains_key("probe"));
+        assert_eq!(
+            probing.config.users["bench"].contact_methods[0].channel,
+            "probe"
+        );
+    }
 }

@@ -48,6 +48,17 @@ impl TargetSpec {
         }
     }
 
+    /// The same server with alerts that carry a `probe` label routed to a
+    /// webhook at `url` (the notification latency benchmark).
+    pub fn with_probe_webhook(&self, url: &str) -> Self {
+        let mut spec = self.clone();
+        match &mut spec {
+            Self::Alertmanager(options) => options.probe_webhook = Some(url.to_owned()),
+            Self::Pagerbound(options) => options.probe_webhook = Some(url.to_owned()),
+        }
+        spec
+    }
+
     /// Starts a fresh instance with empty state and waits until it is ready.
     pub async fn start(&self) -> Result<Box<dyn Target>> {
         match self {

@@ -37,6 +37,7 @@ async fn generated_alerts_reach_alertmanager() {
         connections: 2,
         duration: Some(Duration::from_secs(1)),
         request_timeout: Duration::from_secs(10),
+        rate: None,
     };
     let report = loadgen::run(
         &options,
