@@ -21,6 +21,7 @@ pub mod maintenance;
 pub mod name;
 pub mod notify;
 pub mod routing;
+pub mod schedule;
 pub mod secret;
 pub mod service;
 pub mod silence;
