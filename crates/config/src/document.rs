@@ -11,8 +11,9 @@
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::hint;
 use crate::raw::{
-    BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawFile, RawHeartbeat, RawInhibitRule,
-    RawIntegration, RawRoute, RawService, RawSettings, RawTeam, RawUser, SECTIONS,
+    BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawEscalationPolicy, RawFile, RawHeartbeat,
+    RawInhibitRule, RawIntegration, RawRoute, RawSchedule, RawService, RawSettings, RawTeam,
+    RawUser, SECTIONS,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -72,6 +73,8 @@ pub(crate) struct Document {
     pub routes: Option<Sourced<RawRoute>>,
     pub inhibit_rules: Vec<Sourced<RawInhibitRule>>,
     pub heartbeats: Vec<Sourced<RawHeartbeat>>,
+    pub schedules: Vec<Sourced<RawSchedule>>,
+    pub escalation_policies: Vec<Sourced<RawEscalationPolicy>>,
     /// Names of items that exist but could not be read, by section, so that
     /// references to them are not reported as undefined as well.
     pub unreadable: Vec<(&'static str, String)>,
@@ -140,6 +143,8 @@ impl Document {
             }),
             inhibit_rules: sourced(raw.inhibit_rules, &origin),
             heartbeats: sourced(raw.heartbeats, &origin),
+            schedules: sourced(raw.schedules, &origin),
+            escalation_policies: sourced(raw.escalation_policies, &origin),
             unreadable: Vec::new(),
         }
     }
@@ -206,6 +211,14 @@ fn parse_by_item(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) ->
                         "heartbeats" => {
                             let item = reader.read("heartbeats", &at);
                             reader.document.heartbeats.extend(item);
+                        }
+                        "schedules" => {
+                            let item = reader.read("schedules", &at);
+                            reader.document.schedules.extend(item);
+                        }
+                        "escalation_policies" => {
+                            let item = reader.read("escalation_policies", &at);
+                            reader.document.escalation_policies.extend(item);
                         }
                         _ => {
                             let item = reader.read("integrations", &at);

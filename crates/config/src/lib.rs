@@ -10,11 +10,13 @@
 
 mod diagnostic;
 mod document;
+mod escalation;
 mod heartbeats;
 mod hint;
 mod location;
 mod raw;
 mod routes;
+mod schedules;
 mod settings;
 mod validate;
 
@@ -23,8 +25,10 @@ pub use location::{DatabaseLocation, LocationError};
 pub use settings::{DEFAULT_LISTEN, DEFAULT_MAX_REQUEST_BODY, NotificationSettings, Settings};
 
 use diagnostic::{Diagnostics, Pos};
+use pagerbound_core::escalation::EscalationPolicy;
 use pagerbound_core::inhibition::InhibitRule;
 use pagerbound_core::routing::Route;
+use pagerbound_core::schedule::Schedule;
 use pagerbound_core::{Channel, Heartbeat, Integration, Service, Team, User};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +48,10 @@ pub struct Config {
     pub inhibit_rules: Vec<InhibitRule>,
     /// Dead man's switches, by name.
     pub heartbeats: BTreeMap<String, Heartbeat>,
+    /// On-call schedules, by name.
+    pub schedules: BTreeMap<String, Schedule>,
+    /// Escalation policies, by name.
+    pub escalation_policies: BTreeMap<String, EscalationPolicy>,
     /// The files it was read from, in reading order.
     pub files: Vec<PathBuf>,
 }
@@ -132,6 +140,7 @@ pub fn load_with(path: &Path, environment: &dyn Environment) -> Result<Loaded, R
         environment,
         base_dir: &base_dir,
         first_file,
+        now: jiff::Timestamp::now(),
     }
     .validate(documents);
     // Report in reading order, whatever order the checks ran in.

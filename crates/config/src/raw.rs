@@ -33,10 +33,14 @@ pub(crate) struct RawFile {
     pub inhibit_rules: Vec<Spanned<RawInhibitRule>>,
     #[serde(default)]
     pub heartbeats: Vec<Spanned<RawHeartbeat>>,
+    #[serde(default)]
+    pub schedules: Vec<Spanned<RawSchedule>>,
+    #[serde(default)]
+    pub escalation_policies: Vec<Spanned<RawEscalationPolicy>>,
 }
 
 /// The names of [`RawFile`]'s list sections.
-pub(crate) const LIST_SECTIONS: [&str; 7] = [
+pub(crate) const LIST_SECTIONS: [&str; 9] = [
     "teams",
     "users",
     "services",
@@ -44,11 +48,13 @@ pub(crate) const LIST_SECTIONS: [&str; 7] = [
     "integrations",
     "inhibit_rules",
     "heartbeats",
+    "schedules",
+    "escalation_policies",
 ];
 /// The sections that are one block each.
 pub(crate) const BLOCK_SECTIONS: [&str; 2] = ["settings", "routes"];
 /// Every top-level key.
-pub(crate) const SECTIONS: [&str; 9] = [
+pub(crate) const SECTIONS: [&str; 11] = [
     "settings",
     "teams",
     "users",
@@ -58,6 +64,8 @@ pub(crate) const SECTIONS: [&str; 9] = [
     "routes",
     "inhibit_rules",
     "heartbeats",
+    "schedules",
+    "escalation_policies",
 ];
 
 /// `settings:` — how this instance runs.
@@ -156,6 +164,9 @@ pub(crate) struct RawService {
     /// The channel for notices about the service (maintenance ending while
     /// alerts still fire).
     pub channel: Option<Text>,
+    /// The escalation policy its pages follow (default: notify every
+    /// member of the owning team at once).
+    pub escalation_policy: Option<Text>,
 }
 
 /// When a service is staffed.
@@ -440,7 +451,7 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 13] = [
+        let expectations: [(&str, Vec<&str>); 19] = [
             ("settings", fields_of::<RawSettings>()),
             ("settings", fields_of::<RawNotificationSettings>()),
             ("teams", fields_of::<RawTeam>()),
@@ -454,6 +465,12 @@ mod tests {
             ("routes", fields_of::<RawRoute>()),
             ("inhibit_rules", fields_of::<RawInhibitRule>()),
             ("heartbeats", fields_of::<RawHeartbeat>()),
+            ("schedules", fields_of::<RawSchedule>()),
+            ("schedules", fields_of::<RawLayer>()),
+            ("schedules", fields_of::<RawShadow>()),
+            ("escalation_policies", fields_of::<RawEscalationPolicy>()),
+            ("escalation_policies", fields_of::<RawStep>()),
+            ("escalation_policies", fields_of::<RawTarget>()),
         ];
         for (name, fields) in expectations {
             assert!(!fields.is_empty());
@@ -488,4 +505,88 @@ mod tests {
         assert!(read("{env: A, file: B}").is_err());
         assert!(read("{}").is_err());
     }
+}
+
+/// `schedules:` — who carries a team's pager when. A team may have several
+/// (primary, secondary).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSchedule {
+    pub name: Text,
+    /// The owning team.
+    pub team: Text,
+    /// IANA zone the schedule is shown in, and the zone of layers that do
+    /// not name their own.
+    pub time_zone: Text,
+    /// Rotations, lowest first: a later layer wins wherever it has someone.
+    pub layers: Vec<Spanned<RawLayer>>,
+}
+
+/// One rotation of a schedule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLayer {
+    pub name: Text,
+    /// Users, in turn order.
+    pub participants: Vec<Text>,
+    /// How long each shift lasts in local time: `12h`, `1d`, `1w`, `2w`.
+    pub shift: Text,
+    /// Local time of the handoff, e.g. `"09:00"`.
+    pub handoff: Text,
+    /// For weekly shifts: the weekday of the handoff (`mon` … `sun`);
+    /// default the weekday of `start`.
+    pub handoff_day: Option<Text>,
+    /// The zone the handoff time is read in (default the schedule's).
+    pub time_zone: Option<Text>,
+    /// The date the first participant's first shift begins, `YYYY-MM-DD`.
+    pub start: Text,
+    /// When given, the layer has someone only inside these weekly windows
+    /// (local time); the layers below cover the rest.
+    #[serde(default)]
+    pub restrictions: Vec<Spanned<RawWindow>>,
+    /// People learning the rotation, each shadowing one participant.
+    #[serde(default)]
+    pub shadows: Vec<Spanned<RawShadow>>,
+}
+
+/// `{user: dave, shadowing: alice}`: dave gets copies of alice's pages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawShadow {
+    pub user: Text,
+    pub shadowing: Text,
+}
+
+/// `escalation_policies:` — who is told of a page, and who next when
+/// nobody acknowledges it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEscalationPolicy {
+    pub name: Text,
+    /// In order; the first fires when the page opens.
+    pub steps: Vec<Spanned<RawStep>>,
+    /// How many times the whole policy runs again after its first round
+    /// (default 0).
+    pub repeat: Option<Spanned<u32>>,
+}
+
+/// One step of an escalation policy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStep {
+    /// Whom to notify: `{user: alice}`, `{schedule: payments-primary}`
+    /// (whoever is on call in it), `{team: payments}` (every member).
+    pub notify: Vec<Spanned<RawTarget>>,
+    /// How long to wait for an acknowledgement before the next step
+    /// (default `15m`).
+    pub escalate_after: Option<Text>,
+}
+
+/// One target of a step: exactly one of the three.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTarget {
+    pub user: Option<Text>,
+    pub schedule: Option<Text>,
+    pub team: Option<Text>,
 }

@@ -36,6 +36,8 @@ pub(crate) struct Validator<'a> {
     /// Where to report problems with no place of their own (a missing
     /// section).
     pub first_file: Option<Pos>,
+    /// The instant "the next four weeks" start from, for gap warnings.
+    pub now: jiff::Timestamp,
 }
 
 /// The names defined in each section, including items that could not be
@@ -46,6 +48,8 @@ struct Names {
     services: BTreeSet<String>,
     users: BTreeSet<String>,
     channels: BTreeMap<String, Option<ChannelType>>,
+    schedules: BTreeSet<String>,
+    escalation_policies: BTreeSet<String>,
 }
 
 impl Validator<'_> {
@@ -54,6 +58,8 @@ impl Validator<'_> {
         let mut routes: Option<Sourced<RawRoute>> = None;
         let mut inhibit_rules = Vec::new();
         let mut heartbeats = Vec::new();
+        let mut schedules = Vec::new();
+        let mut escalation_policies = Vec::new();
         let (mut teams, mut users, mut services, mut channels, mut integrations) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut names = Names::default();
@@ -84,12 +90,16 @@ impl Validator<'_> {
             }
             inhibit_rules.extend(document.inhibit_rules);
             heartbeats.extend(document.heartbeats);
+            schedules.extend(document.schedules);
+            escalation_policies.extend(document.escalation_policies);
             for (section, name) in document.unreadable {
                 match section {
                     "teams" => drop(names.teams.insert(name)),
                     "users" => drop(names.users.insert(name)),
                     "channels" => drop(names.channels.insert(name, None)),
                     "services" => drop(names.services.insert(name)),
+                    "schedules" => drop(names.schedules.insert(name)),
+                    "escalation_policies" => drop(names.escalation_policies.insert(name)),
                     _ => {}
                 }
             }
@@ -105,6 +115,13 @@ impl Validator<'_> {
         let services = self.unique("service", services, |s| &s.name);
         let channels = self.unique("channel", channels, |c| &c.name);
         let integrations = self.unique("integration", integrations, |i| &i.name);
+        let schedules = self.unique("schedule", schedules, |s| &s.name);
+        let escalation_policies =
+            self.unique("escalation policy", escalation_policies, |p| &p.name);
+        names.schedules.extend(schedules.keys().cloned());
+        names
+            .escalation_policies
+            .extend(escalation_policies.keys().cloned());
         names.teams.extend(teams.keys().cloned());
         names.users.extend(users.keys().cloned());
         names.services.extend(services.keys().cloned());
@@ -139,6 +156,16 @@ impl Validator<'_> {
         let built_heartbeats = self.each(&heartbeats, |v, h| {
             v.heartbeat(h, &names.services, &integration_names)
         });
+        let built_schedules =
+            self.each(&schedules, |v, s| v.schedule(s, &names.teams, &names.users));
+        let targets = crate::escalation::Targets {
+            users: &names.users,
+            schedules: &names.schedules,
+            teams: &names.teams,
+        };
+        let built_policies = self.each(&escalation_policies, |v, p| {
+            v.escalation_policy(p, &targets)
+        });
         let config = Config {
             settings: settings?,
             teams: built_teams,
@@ -149,6 +176,8 @@ impl Validator<'_> {
             routes: tree?,
             inhibit_rules,
             heartbeats: built_heartbeats,
+            schedules: built_schedules,
+            escalation_policies: built_policies,
             files: Vec::new(),
         };
         self.cross_checks(&config, &users, &integrations);
@@ -503,6 +532,14 @@ impl Validator<'_> {
                 ),
             );
         }
+        if let Some(policy) = &raw.escalation_policy {
+            self.reference(
+                sourced.at(policy),
+                "escalation policy",
+                &policy.value,
+                &names.escalation_policies,
+            );
+        }
         Some(Service {
             name: raw.name.value.clone(),
             team: raw.team.value.clone(),
@@ -510,6 +547,7 @@ impl Validator<'_> {
             runbook,
             support_hours,
             channel: raw.channel.as_ref().map(|c| c.value.clone()),
+            escalation_policy: raw.escalation_policy.as_ref().map(|p| p.value.clone()),
         })
     }
 
@@ -519,34 +557,7 @@ impl Validator<'_> {
         raw: &crate::raw::RawSupportHours,
     ) -> Option<SupportHours> {
         let time_zone = self.time_zone(&service.at(&raw.time_zone), &raw.time_zone.value);
-        let mut windows = Vec::new();
-        for window in &raw.windows {
-            let window = &window.value;
-            let days = window
-                .days
-                .value
-                .parse::<DaySet>()
-                .map_err(|e| {
-                    self.diagnostics
-                        .error(&service.at(&window.days), e.to_string())
-                })
-                .ok();
-            let start = parse_time_of_day(&window.start.value)
-                .map_err(|e| {
-                    self.diagnostics
-                        .error(&service.at(&window.start), e.to_string())
-                })
-                .ok();
-            let end = parse_time_of_day(&window.end.value)
-                .map_err(|e| {
-                    self.diagnostics
-                        .error(&service.at(&window.end), e.to_string())
-                })
-                .ok();
-            if let (Some(days), Some(start), Some(end)) = (days, start, end) {
-                windows.push(WeeklyWindow { days, start, end });
-            }
-        }
+        let windows = self.windows(service, &raw.windows);
         if raw.windows.is_empty() {
             self.diagnostics.error(
                 &service.at(&raw.time_zone),
@@ -557,6 +568,41 @@ impl Validator<'_> {
             time_zone: time_zone?,
             windows,
         })
+    }
+
+    /// Reads weekly windows (support hours, rotation restrictions),
+    /// reporting each bad day list or time; the good ones are kept.
+    pub(crate) fn windows<T>(
+        &mut self,
+        item: &Sourced<T>,
+        raw: &[Spanned<crate::raw::RawWindow>],
+    ) -> Vec<WeeklyWindow> {
+        let mut windows = Vec::new();
+        for window in raw {
+            let window = &window.value;
+            let days = window
+                .days
+                .value
+                .parse::<DaySet>()
+                .map_err(|e| {
+                    self.diagnostics
+                        .error(&item.at(&window.days), e.to_string())
+                })
+                .ok();
+            let start = parse_time_of_day(&window.start.value)
+                .map_err(|e| {
+                    self.diagnostics
+                        .error(&item.at(&window.start), e.to_string())
+                })
+                .ok();
+            let end = parse_time_of_day(&window.end.value)
+                .map_err(|e| self.diagnostics.error(&item.at(&window.end), e.to_string()))
+                .ok();
+            if let (Some(days), Some(start), Some(end)) = (days, start, end) {
+                windows.push(WeeklyWindow { days, start, end });
+            }
+        }
+        windows
     }
 
     fn channel(&mut self, sourced: &Sourced<RawChannel>) -> Option<Channel> {
@@ -827,7 +873,7 @@ impl Validator<'_> {
         value
     }
 
-    fn time_zone(&mut self, at: &Pos, name: &str) -> Option<TimeZone> {
+    pub(crate) fn time_zone(&mut self, at: &Pos, name: &str) -> Option<TimeZone> {
         match TimeZone::get(name) {
             Ok(zone) => Some(zone),
             Err(_) => {

@@ -2,7 +2,9 @@
 //! ones with many mistakes, and random garbage.
 
 use pagerbound_config::{DatabaseLocation, Diagnostic, Severity, load, load_with};
+use pagerbound_core::escalation::Target;
 use pagerbound_core::routing::{Class, GroupBy};
+use pagerbound_core::schedule::ShiftLength;
 use pagerbound_core::{ChannelKind, Duration};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -84,7 +86,8 @@ fn the_examples_are_valid_without_warnings() {
         );
         assert!(config.integrations["prometheus"].accepts("pbi_quickstart-only-token-replace-me"));
         assert_eq!(config.heartbeats["prometheus"].service, "checkout");
-        assert_eq!(config.files.len(), 8);
+        assert_eq!(config.files.len(), 10);
+        assert_eq!(config.schedules["payments-primary"].layers.len(), 2);
     }
 }
 
@@ -739,4 +742,265 @@ heartbeats:
     assert!(messages[2].starts_with("grace: "), "{}", messages[2]);
     assert!(messages[3].contains("integration `prometheus-a` is not defined"));
     assert!(messages[5].contains("heartbeat `prometheus` is already defined at"));
+}
+
+#[test]
+fn schedules_are_configured_and_checked() {
+    let people = "\
+users:
+  - {name: alice, time_zone: Europe/Dublin, contact_methods: [{channel: base-log}]}
+  - {name: bob, time_zone: America/New_York, contact_methods: [{channel: base-log}]}
+  - {name: dave, time_zone: Europe/Dublin, contact_methods: [{channel: base-log}]}
+teams:
+  - {name: payments, members: [alice, bob, dave]}
+";
+    let dir = with_base(&[
+        ("people.yaml", people),
+        (
+            "schedules.yaml",
+            "\
+schedules:
+  - name: payments-primary
+    team: payments
+    time_zone: Europe/Dublin
+    layers:
+      - name: weekly
+        participants: [alice, bob]
+        shift: 1w
+        handoff: \"09:00\"
+        handoff_day: mon
+        start: 2026-01-05
+        shadows: [{user: dave, shadowing: alice}]
+      - name: new-york-days
+        participants: [bob]
+        shift: 1d
+        handoff: \"08:00\"
+        time_zone: America/New_York
+        start: 2026-01-01
+        restrictions: [{days: mon-fri, start: \"08:00\", end: \"18:00\"}]
+",
+        ),
+    ]);
+    let loaded = load(dir.path()).expect("valid");
+    assert!(loaded.warnings.is_empty(), "{:#?}", loaded.warnings);
+    let schedule = &loaded.config.schedules["payments-primary"];
+    assert_eq!(schedule.team, "payments");
+    assert_eq!(schedule.layers.len(), 2);
+    let weekly = &schedule.layers[0];
+    assert_eq!(weekly.participants, ["alice", "bob"]);
+    assert_eq!(weekly.rotation.length, ShiftLength::Weeks(1));
+    assert_eq!(
+        weekly.rotation.handoff_day,
+        Some(jiff::civil::Weekday::Monday)
+    );
+    assert_eq!(weekly.rotation.time_zone.iana_name(), Some("Europe/Dublin"));
+    assert_eq!(weekly.shadows[0].user, "dave");
+    let days = &schedule.layers[1];
+    assert_eq!(days.rotation.length, ShiftLength::Days(1));
+    assert_eq!(
+        days.rotation.time_zone.iana_name(),
+        Some("America/New_York")
+    );
+    assert_eq!(days.restrictions.len(), 1);
+
+    // Only weekdays in office hours: nobody at night, and `check` says so.
+    let dir = with_base(&[
+        ("people.yaml", people),
+        (
+            "schedules.yaml",
+            "\
+schedules:
+  - name: office
+    team: payments
+    time_zone: UTC
+    layers:
+      - name: days
+        participants: [alice]
+        shift: 1d
+        handoff: \"09:00\"
+        start: 2026-01-01
+        restrictions: [{days: mon-fri, start: \"09:00\", end: \"17:00\"}]
+",
+        ),
+    ]);
+    let loaded = load(dir.path()).expect("gaps are a warning, not an error");
+    let found = summary(dir.path(), &loaded.warnings);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("schedules.yaml", 2));
+    assert!(
+        found[0]
+            .4
+            .contains("schedule `office` has nobody on call for")
+            && found[0].4.contains("in the next 4 weeks"),
+        "{}",
+        found[0].4
+    );
+
+    let dir = with_base(&[
+        ("people.yaml", people),
+        (
+            "schedules.yaml",
+            "\
+schedules:
+  - name: broken
+    team: payment
+    time_zone: Europe/Dublinn
+    layers:
+      - name: weekly
+        participants: [alice, bobb]
+        shift: 1 week
+        handoff: \"9am\"
+        handoff_day: mon
+        start: 2026-13-01
+        shadows: [{user: dave, shadowing: carol}]
+      - name: weekly
+        participants: []
+        shift: 1d
+        handoff: \"09:00\"
+        handoff_day: fri
+        start: 2026-01-01
+",
+        ),
+    ]);
+    let rejected = load(dir.path()).expect_err("bad schedule");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    let expect = [
+        (3, "team `payment` is not defined, did you mean `payments`?"),
+        (4, "time zone `Europe/Dublinn` is not a known IANA zone"),
+        (7, "user `bobb` is not defined, did you mean `bob`?"),
+        (8, "shift `1 week` is not a shift length"),
+        (9, "handoff: `9am` is not a time of day"),
+        (11, "start `2026-13-01` is not a date"),
+        (12, "`carol` is not a participant of layer `weekly`"),
+        (13, "layer `weekly` is already defined in schedule `broken`"),
+        (13, "layer `weekly` needs at least one participant"),
+        (17, "handoff_day applies to weekly shifts only"),
+    ];
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for ((line, message), (want_line, want)) in at.iter().zip(expect) {
+        assert_eq!(*line, want_line, "{message}");
+        assert!(message.contains(want), "{message:?} should say {want:?}");
+    }
+}
+
+#[test]
+fn escalation_policies_are_configured_and_checked() {
+    let people = "\
+users:
+  - {name: alice, time_zone: Europe/Dublin, contact_methods: [{channel: base-log}]}
+teams:
+  - {name: payments, members: [alice]}
+schedules:
+  - name: primary
+    team: payments
+    time_zone: UTC
+    layers:
+      - {name: all, participants: [alice], shift: 1w, handoff: \"09:00\", start: 2026-01-05}
+services:
+  - name: checkout
+    team: payments
+    runbook: https://runbooks.example.com/checkout
+    escalation_policy: payments
+";
+    let dir = with_base(&[
+        ("people.yaml", people),
+        (
+            "escalation.yaml",
+            "\
+escalation_policies:
+  - name: payments
+    repeat: 2
+    steps:
+      - notify: [{schedule: primary}]
+        escalate_after: 5m
+      - notify: [{user: alice}, {team: payments}]
+",
+        ),
+    ]);
+    let loaded = load(dir.path()).expect("valid");
+    assert!(loaded.warnings.is_empty(), "{:#?}", loaded.warnings);
+    let config = loaded.config;
+    assert_eq!(
+        config.services["checkout"].escalation_policy.as_deref(),
+        Some("payments")
+    );
+    let policy = &config.escalation_policies["payments"];
+    assert_eq!(policy.repeat, 2);
+    assert_eq!(
+        policy.steps[0].targets,
+        [Target::Schedule("primary".into())]
+    );
+    assert_eq!(policy.steps[0].escalate_after, Duration::from_mins(5));
+    assert_eq!(
+        policy.steps[1].targets,
+        [
+            Target::User("alice".into()),
+            Target::Team("payments".into())
+        ]
+    );
+    assert_eq!(
+        policy.steps[1].escalate_after,
+        Duration::from_mins(15),
+        "the default wait"
+    );
+
+    let dir = with_base(&[
+        (
+            "people.yaml",
+            &people.replace("escalation_policy: payments", "escalation_policy: paymnts"),
+        ),
+        (
+            "escalation.yaml",
+            "\
+escalation_policies:
+  - name: payments
+    repeat: 50
+    steps:
+      - notify: [{schedule: primry}]
+        escalate_after: soon
+      - notify: [{user: alice, team: payments}]
+  - name: empty
+    steps: []
+",
+        ),
+    ]);
+    let rejected = load(dir.path()).expect_err("bad policies");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(&str, u64, &str)> = found
+        .iter()
+        .map(|(file, line, _, _, message)| (file.as_str(), *line, message.as_str()))
+        .collect();
+    let expect = [
+        ("escalation.yaml", 3, "repeat may be at most 10"),
+        (
+            "escalation.yaml",
+            5,
+            "schedule `primry` is not defined, did you mean `primary`?",
+        ),
+        ("escalation.yaml", 6, "escalate_after: "),
+        (
+            "escalation.yaml",
+            7,
+            "exactly one of `user`, `schedule` or `team`",
+        ),
+        (
+            "escalation.yaml",
+            8,
+            "escalation policy `empty` needs at least one step",
+        ),
+        (
+            "people.yaml",
+            15,
+            "escalation policy `paymnts` is not defined, did you mean `payments`?",
+        ),
+    ];
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for ((file, line, message), (want_file, want_line, want)) in at.iter().zip(expect) {
+        assert_eq!((*file, *line), (want_file, want_line), "{message}");
+        assert!(message.contains(want), "{message:?} should say {want:?}");
+    }
 }

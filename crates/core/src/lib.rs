@@ -12,6 +12,7 @@ pub mod access;
 pub mod alert;
 pub mod channel;
 pub mod duration;
+pub mod escalation;
 pub mod grouping;
 pub mod heartbeat;
 pub mod id;

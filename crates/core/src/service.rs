@@ -17,6 +17,9 @@ pub struct Service {
     pub support_hours: Option<SupportHours>,
     /// The channel for notices about the service.
     pub channel: Option<String>,
+    /// The escalation policy its pages follow; without one, a page
+    /// notifies every member of the owning team at once.
+    pub escalation_policy: Option<String>,
 }
 
 /// The hours in which a service is staffed, in one time zone.

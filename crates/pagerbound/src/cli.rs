@@ -78,6 +78,92 @@ pub enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Who is on call now (or at `--at`), in every schedule or in one.
+    Oncall {
+        schedule: Option<String>,
+        /// An RFC 3339 instant, e.g. `2026-11-23T09:00:00+01:00`.
+        #[arg(long)]
+        at: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// A schedule's final shifts, each with its person (or a gap) and the
+    /// layer or override that put them there.
+    Shifts {
+        schedule: String,
+        /// RFC 3339; default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339; default two weeks after `--from`.
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Overrides: someone covers part of a schedule.
+    #[command(subcommand)]
+    Override(OverrideCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverrideCommand {
+    /// Put `--user` on call in SCHEDULE from `--from` to `--to`, whoever
+    /// the layers say.
+    Add {
+        schedule: String,
+        #[arg(long)]
+        user: String,
+        /// RFC 3339, e.g. `2026-11-23T09:00:00Z`.
+        #[arg(long)]
+        from: String,
+        /// RFC 3339.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Two overrides made together: `--user` covers `--from`..`--to` and
+    /// `--with` covers `--back-from`..`--back-to` (usually the other's
+    /// shift).
+    Swap {
+        schedule: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        with: String,
+        #[arg(long)]
+        back_from: String,
+        #[arg(long)]
+        back_to: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The overrides of SCHEDULE, by default those from now on.
+    List {
+        schedule: String,
+        /// RFC 3339; default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339; default a year after `--from`.
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Remove an override by its id.
+    Remove {
+        id: i64,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 /// Which server to talk to, and as whom. Without `--server` and

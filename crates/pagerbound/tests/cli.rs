@@ -61,7 +61,7 @@ fn check_accepts_the_examples() {
             stderr(&output)
         );
         assert!(
-            stdout(&output).contains(": valid (8 files, 0 warnings)"),
+            stdout(&output).contains(": valid (10 files, 0 warnings)"),
             "{}",
             stdout(&output)
         );

@@ -34,6 +34,9 @@ pub const DEFAULT_TTL: SignedDuration = SignedDuration::from_hours(24);
 const SECRET: &str = "action-link-key";
 /// Signed before the payload, so that the key signs nothing else.
 const DOMAIN: &[u8] = b"pagerbound action link v1\n";
+/// Calendar feed tokens are MACs under the same key in their own domain,
+/// so that no feed token is ever a valid action link or the reverse.
+const FEED_DOMAIN: &[u8] = b"pagerbound calendar feed v1\n";
 /// Tokens longer than this are not ours; refused before any work.
 const MAX_TOKEN: usize = 1024;
 
@@ -144,6 +147,30 @@ impl Key {
             return Err(LinkError::Expired(expires));
         }
         Ok(claims)
+    }
+
+    /// The token in a calendar feed's URL. Feeds are read by calendar
+    /// apps that cannot send a bearer token, so the URL carries one: a MAC
+    /// of the feed's name, stable for as long as the key.
+    pub fn feed_token(&self, feed: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(FEED_DOMAIN);
+        mac.update(feed.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `token` is the feed token of `feed`, checked in constant
+    /// time.
+    pub fn verify_feed(&self, feed: &str, token: &str) -> bool {
+        let Ok(signature) = URL_SAFE_NO_PAD.decode(token) else {
+            return false;
+        };
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(FEED_DOMAIN);
+        mac.update(feed.as_bytes());
+        mac.verify_slice(&signature).is_ok()
     }
 
     /// The URL of a link under `external_url`.

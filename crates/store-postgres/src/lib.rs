@@ -4,11 +4,13 @@
 
 mod alerts;
 mod engine;
+mod escalations;
 mod feedback;
 mod heartbeats;
 #[cfg(target_os = "linux")]
 mod nodelay;
 mod outbox;
+mod overrides;
 mod pages;
 mod secrets;
 mod silences;

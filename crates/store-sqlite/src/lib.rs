@@ -8,9 +8,11 @@
 
 mod alerts;
 mod engine;
+mod escalations;
 mod feedback;
 mod heartbeats;
 mod outbox;
+mod overrides;
 mod pages;
 mod secrets;
 mod silences;

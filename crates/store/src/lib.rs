@@ -10,9 +10,11 @@
 pub mod alerts;
 pub mod engine;
 mod error;
+pub mod escalations;
 pub mod feedback;
 pub mod heartbeats;
 pub mod outbox;
+pub mod overrides;
 pub mod pages;
 pub mod response;
 pub mod secrets;
@@ -22,6 +24,7 @@ pub mod tokens;
 pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
 pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;
+pub use escalations::{EscalationRecord, Escalations};
 pub use feedback::{
     Feedback, FeedbackCount, FeedbackCounts, Feedbacks, NotActionableReason, PageFeedback,
 };
@@ -30,6 +33,7 @@ pub use outbox::{
     NewNotification, Notification, NotificationFilter, NotificationState, Outbox, Source,
     UnplannedEvent,
 };
+pub use overrides::{NewOverride, Overrides, StoredOverride};
 pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
 pub use response::{Actor, Outcome, Response};
 pub use secrets::Secrets;
@@ -69,6 +73,8 @@ pub trait Store:
     + EngineState
     + Outbox
     + Heartbeats
+    + Overrides
+    + Escalations
     + Send
     + Sync
     + 'static

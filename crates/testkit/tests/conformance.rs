@@ -58,4 +58,8 @@ on_both_backends!(
     secrets_are_created_once,
     heartbeat_beats_are_recorded,
     heartbeat_pages_open_once_and_resolve,
+    overrides_are_added_and_found_by_range,
+    overrides_are_added_all_or_none,
+    overrides_are_removed_once,
+    escalations_start_once_and_are_found_when_due,
 );

@@ -46,6 +46,10 @@ pub struct Message {
     pub runbook: Option<Url>,
     #[serde(default)]
     pub links: Links,
+    /// Set on a shadow's copy: the person being shadowed. Shadows observe;
+    /// their copies carry no links that act on the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_of: Option<String>,
     pub at: Timestamp,
 }
 
@@ -91,7 +95,12 @@ impl Message {
         self.subject == Subject::Page
             && matches!(
                 self.event.as_str(),
-                "triggered" | "repeated" | "unacknowledged" | "snooze_ended" | "reassigned"
+                "triggered"
+                    | "escalated"
+                    | "repeated"
+                    | "unacknowledged"
+                    | "snooze_ended"
+                    | "reassigned"
             )
     }
 
@@ -111,7 +120,12 @@ impl Message {
             .as_ref()
             .map(|p| format!(" #{}", p.id))
             .unwrap_or_default();
-        format!("[{tag}]{id} {}: {}", self.service, self.title)
+        let shadow = self
+            .shadow_of
+            .as_ref()
+            .map(|of| format!("[SHADOWING {of}] "))
+            .unwrap_or_default();
+        format!("{shadow}[{tag}]{id} {}: {}", self.service, self.title)
     }
 }
 
@@ -169,6 +183,7 @@ pub(crate) mod tests {
             text: None,
             runbook: None,
             links: Links::default(),
+            shadow_of: None,
             at: "2026-11-21T10:00:00Z".parse().expect("time"),
         }
     }

@@ -175,6 +175,7 @@ mod tests {
             runbook: None,
             support_hours: None,
             channel: channel.map(str::to_owned),
+            escalation_policy: None,
         }
     }
 

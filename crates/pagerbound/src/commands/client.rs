@@ -95,6 +95,10 @@ impl Client {
         self.send(self.http.post(self.url(path)?).json(body)).await
     }
 
+    pub async fn delete(&self, path: &str) -> Result<Value> {
+        self.send(self.http.delete(self.url(path)?)).await
+    }
+
     fn url(&self, path: &str) -> Result<Url> {
         self.base
             .join(path)

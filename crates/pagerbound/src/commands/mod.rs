@@ -4,6 +4,7 @@ mod check;
 mod client;
 mod integration;
 mod migrate;
+mod oncall;
 mod respond;
 mod routes;
 mod serve;
@@ -24,6 +25,9 @@ pub async fn run(command: Command) -> Result<ExitCode> {
         Command::Token(command) => token::run(command).await,
         Command::Integration(command) => integration::run(command),
         Command::Routes(command) => routes::run(command),
+        command @ (Command::Oncall { .. } | Command::Shifts { .. } | Command::Override(_)) => {
+            oncall::run(command).await
+        }
         command => respond::run(command).await,
     }
 }

@@ -13,8 +13,11 @@ mod notifications;
 mod operate;
 mod pages;
 mod respond;
+mod schedules;
 mod status;
 mod tokens;
+
+pub(crate) use schedules::schedule;
 
 use crate::state::AppState;
 use axum::Router;
@@ -75,4 +78,22 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/heartbeat/{name}", post(heartbeats::beat))
         .route("/api/v1/heartbeats", get(heartbeats::list))
+        .route("/api/v1/oncall", get(schedules::on_call))
+        .route("/api/v1/schedules", get(schedules::list))
+        .route("/api/v1/schedules/{name}", get(schedules::show))
+        .route("/api/v1/schedules/{name}/shifts", get(schedules::shifts))
+        .route(
+            "/api/v1/schedules/{name}/overrides",
+            get(schedules::list_overrides).post(schedules::add_overrides),
+        )
+        .route("/api/v1/overrides/{id}", delete(schedules::remove_override))
+        .route(
+            "/api/v1/schedules/{name}/calendar.ics",
+            get(crate::calendar::schedule_calendar),
+        )
+        .route(
+            "/api/v1/users/{name}/oncall.ics",
+            get(crate::calendar::user_calendar),
+        )
+        .route("/api/v1/users/{name}/oncall", get(schedules::user_on_call))
 }

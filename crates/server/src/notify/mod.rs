@@ -9,6 +9,7 @@
 //! on PostgreSQL no bundle is sent by two.
 
 mod dispatch;
+mod escalate;
 mod plan;
 pub mod transport;
 
@@ -134,8 +135,9 @@ impl Notifier {
         tracing::info!("Notifier stopped.");
     }
 
-    /// Plans what is new and starts what is due. Answers when a paced
-    /// destination may next receive.
+    /// Plans what is new, fires the escalation steps that are due and
+    /// starts what is due. Answers when there is next something to do: a
+    /// paced destination may receive, or a step comes due.
     async fn round(&mut self, now: Timestamp) -> Option<Timestamp> {
         let running = self.config.current();
         let config = Arc::new(running.config.clone());
@@ -148,7 +150,30 @@ impl Notifier {
             self.metrics.database_errors.inc();
             tracing::error!(error = %error, "Could not plan notifications.");
         }
-        match self.dispatcher.dispatch(&config, now).await {
+        // Steps that come due record their events; the next planning
+        // round (right away) turns them into notifications.
+        let mut next_step = None;
+        match escalate::fire_due(self.store.as_ref(), &config, now).await {
+            Ok(0) => {}
+            Ok(_) => {
+                if let Err(error) = plan::plan_all(self.store.as_ref(), &config, now).await {
+                    self.metrics.database_errors.inc();
+                    tracing::error!(error = %error, "Could not plan notifications.");
+                }
+            }
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not escalate pages.");
+            }
+        }
+        match self.store.next_escalation_at().await {
+            Ok(at) => next_step = at,
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not read when the next escalation is due.");
+            }
+        }
+        let next_send = match self.dispatcher.dispatch(&config, now).await {
             Ok(next) => {
                 self.dispatcher.forget_old(now);
                 next
@@ -158,6 +183,10 @@ impl Notifier {
                 tracing::error!(error = %error, "Could not dispatch notifications.");
                 None
             }
+        };
+        match (next_send, next_step) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 

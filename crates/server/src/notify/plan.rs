@@ -32,6 +32,7 @@ fn news(kind: &str) -> Option<&'static str> {
         "resolved" => "resolved",
         "reassigned" => "reassigned",
         "snooze_ended" => "snooze_ended",
+        "escalated" => "escalated",
         _ => return None,
     })
 }
@@ -64,7 +65,44 @@ pub(super) async fn plan_all(
             let alerts = store.alerts_by_ids(&ids).await?;
             let message = page_message(config, &page, &alerts, name, &event.event, now);
             let service = config.services.get(&page.service);
-            let people = responders(config, &page.service);
+            let policy = escalation_policy(config, &page);
+            if let Some(policy) = policy {
+                // The escalation announces the page, step by step; an
+                // unacknowledged page starts it over.
+                let restart = match event.event.kind.as_str() {
+                    "opened" => Some(false),
+                    "unacknowledged" | "snooze_ended" => Some(true),
+                    _ => None,
+                };
+                if let Some(restart) = restart {
+                    let at = if restart { now } else { event.event.at };
+                    store
+                        .start_escalation(page.id, &policy.name, at, restart)
+                        .await?;
+                    continue;
+                }
+            }
+            let audience = if event.event.kind == super::escalate::ESCALATED {
+                let notified = named(&event.event.detail["notified"]);
+                // An empty step is on the timeline with its reason; there
+                // is nobody to tell.
+                if notified.is_empty() {
+                    continue;
+                }
+                notified
+            } else if policy.is_some() {
+                told_so_far(store, &page).await?
+            } else {
+                Vec::new()
+            };
+            let people = if event.event.kind == super::escalate::ESCALATED || policy.is_some() {
+                audience
+                    .iter()
+                    .filter_map(|name| config.users.get(name))
+                    .collect()
+            } else {
+                responders(config, &page.service)
+            };
             for destination in destinations(&message, service, &people, &config.channels) {
                 let mut message = message.clone();
                 if offers(&page, LinkAction::Resolve) {
@@ -90,6 +128,33 @@ pub(super) async fn plan_all(
                     created_at: now,
                 });
             }
+            // Shadows observe: a marked copy, with no links that act.
+            if event.event.kind == super::escalate::ESCALATED {
+                for copy in event.event.detail["shadows"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    let (Some(user), Some(shadowing)) = (
+                        copy["user"].as_str().and_then(|u| config.users.get(u)),
+                        copy["shadowing"].as_str(),
+                    ) else {
+                        continue;
+                    };
+                    let mut message = message.clone();
+                    message.shadow_of = Some(shadowing.to_owned());
+                    for destination in destinations(&message, None, &[user], &config.channels) {
+                        notifications.push(NewNotification {
+                            key: uuid_v4(rand::random()),
+                            source: Source::PageEvent(event.id),
+                            page_id: Some(page.id),
+                            destination,
+                            message: message.clone(),
+                            created_at: now,
+                        });
+                    }
+                }
+            }
         }
         for notice in &notices {
             let message = notice_message(config, notice);
@@ -111,6 +176,52 @@ pub(super) async fn plan_all(
             .await?;
         planned += notifications.len();
     }
+}
+
+/// The escalation policy a page follows: its service's, for pages (tickets
+/// wait for office hours and never escalate).
+fn escalation_policy<'c>(
+    config: &'c Config,
+    page: &Page,
+) -> Option<&'c pagerbound_core::escalation::EscalationPolicy> {
+    if page.class != Class::Page {
+        return None;
+    }
+    let name = config
+        .services
+        .get(&page.service)?
+        .escalation_policy
+        .as_ref()?;
+    config.escalation_policies.get(name)
+}
+
+/// The user names in a JSON array.
+fn named(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Everyone the page's escalation has notified so far, and whoever it was
+/// reassigned to: the people who hear how the page goes on.
+async fn told_so_far(store: &dyn Store, page: &Page) -> Result<Vec<String>, StoreError> {
+    let mut told: Vec<String> = Vec::new();
+    for event in store.page_events(page.id).await? {
+        let names = match event.kind.as_str() {
+            super::escalate::ESCALATED => named(&event.detail["notified"]),
+            "reassigned" => named(&serde_json::json!([event.detail["to"]])),
+            _ => continue,
+        };
+        for name in names {
+            if !told.contains(&name) {
+                told.push(name);
+            }
+        }
+    }
+    Ok(told)
 }
 
 /// The people who answer for a service: the members of the team that owns
@@ -177,6 +288,7 @@ fn page_message(
             acknowledge: None,
             resolve: None,
         },
+        shadow_of: None,
         at: happened.at,
     }
 }
@@ -237,6 +349,7 @@ fn notice_message(config: &Config, notice: &Notice) -> Message {
             .get(&notice.service)
             .and_then(|s| s.runbook.clone()),
         links: Links::default(),
+        shadow_of: None,
         at: notice.at,
     }
 }

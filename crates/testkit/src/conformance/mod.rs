@@ -10,8 +10,10 @@
 
 mod alerts;
 mod engine;
+mod escalations;
 mod heartbeats;
 mod outbox;
+mod overrides;
 mod pages;
 mod response;
 mod silences;
@@ -19,8 +21,10 @@ mod tokens;
 
 pub use alerts::*;
 pub use engine::*;
+pub use escalations::*;
 pub use heartbeats::*;
 pub use outbox::*;
+pub use overrides::*;
 pub use pages::*;
 pub use response::*;
 pub use silences::*;

@@ -19,6 +19,7 @@ fn message(event: &str, page_id: i64) -> Message {
         text: Some(format!("page {page_id}")),
         runbook: None,
         links: Links::default(),
+        shadow_of: None,
         at: at("2026-11-21T10:00:30Z"),
     }
 }

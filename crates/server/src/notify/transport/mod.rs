@@ -122,6 +122,7 @@ pub(crate) fn sample_message(
         text: None,
         runbook: None,
         links: pagerbound_core::notify::Links::default(),
+        shadow_of: None,
         at: Timestamp::UNIX_EPOCH,
     }
 }
