@@ -12,5 +12,6 @@ pub mod markdown;
 pub mod pagerbound;
 pub mod process;
 pub mod procstat;
+pub mod schedules;
 pub mod stats;
 pub mod target;

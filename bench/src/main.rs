@@ -30,6 +30,22 @@ enum Command {
     /// at a webhook on loopback (`group_wait: 0s`), at idle and under half
     /// of the maximum ingest rate, for each target side by side.
     NotifyLatency(LatencyArgs),
+    /// Times the schedule computation: who is on call now in 1,000
+    /// schedules, and a year of one schedule's shifts (no server).
+    Schedules(SchedulesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SchedulesArgs {
+    /// 5 rounds instead of 101.
+    #[arg(long)]
+    quick: bool,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the table into this markdown file's schedules section.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -226,6 +242,29 @@ async fn main() -> Result<()> {
                 let section = ingest_section(&reports, args.quick, postgres_version.as_deref());
                 pagerbound_bench::markdown::write_section(path, "ingest", &section)?;
                 eprintln!("wrote the ingest figures into {}", path.display());
+            }
+        }
+        Command::Schedules(args) => {
+            let report = pagerbound_bench::schedules::run(args.quick);
+            let table = pagerbound_bench::schedules::render(&report);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{table}");
+            }
+            if let Some(path) = &args.markdown {
+                let mut section = format!(
+                    "Measured {} on {}, {} rounds, release build.\n",
+                    jiff::Zoned::now().date(),
+                    pagerbound_bench::markdown::machine(),
+                    report.rounds
+                );
+                if args.quick {
+                    section.push_str("\n**A --quick run: not figures to compare.**\n");
+                }
+                section.push_str(&format!("\n```text\n{table}```\n"));
+                pagerbound_bench::markdown::write_section(path, "schedules", &section)?;
+                eprintln!("wrote the schedule figures into {}", path.display());
             }
         }
         Command::NotifyLatency(args) => {
