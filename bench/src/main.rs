@@ -253,18 +253,8 @@ async fn main() -> Result<()> {
                 print!("{table}");
             }
             if let Some(path) = &args.markdown {
-                let mut section = format!(
-                    "Measured {} on {}, {} rounds, release build.\n",
-                    jiff::Zoned::now().date(),
-                    pagerbound_bench::markdown::machine(),
-                    report.rounds
-                );
-                if args.quick {
-                    section.push_str("\n**A --quick run: not figures to compare.**\n");
-                }
-                section.push_str(&format!("\n```text\n{table}```\n"));
-                pagerbound_bench::markdown::write_section(path, "schedules", &section)?;
-                eprintln!("wrote the schedule figures into {}", path.display());
+                let how = format!("{} rounds, release build", report.rounds);
+                write_table(path, "schedules", &how, args.quick, &table)?;
             }
         }
         Command::NotifyLatency(args) => {
@@ -287,21 +277,34 @@ async fn main() -> Result<()> {
                 print!("{table}");
             }
             if let Some(path) = &args.markdown {
-                let mut section = format!(
-                    "Measured {} on {}, {} probes per phase.\n",
-                    jiff::Zoned::now().date(),
-                    pagerbound_bench::markdown::machine(),
-                    options.probes
-                );
-                if args.quick {
-                    section.push_str("\n**A --quick run: not figures to compare.**\n");
-                }
-                section.push_str(&format!("\n```text\n{table}```\n"));
-                pagerbound_bench::markdown::write_section(path, "latency", &section)?;
-                eprintln!("wrote the latency figures into {}", path.display());
+                let how = format!("{} probes per phase", options.probes);
+                write_table(path, "latency", &how, args.quick, &table)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Writes one table into its section of a markdown file: when, where and
+/// how it was measured, then the table.
+fn write_table(
+    path: &std::path::Path,
+    section_name: &str,
+    how: &str,
+    quick: bool,
+    table: &str,
+) -> Result<()> {
+    let mut section = format!(
+        "Measured {} on {}, {how}.\n",
+        jiff::Zoned::now().date(),
+        pagerbound_bench::markdown::machine(),
+    );
+    if quick {
+        section.push_str("\n**A --quick run: not figures to compare.**\n");
+    }
+    section.push_str(&format!("\n```text\n{table}```\n"));
+    pagerbound_bench::markdown::write_section(path, section_name, &section)?;
+    eprintln!("wrote the {section_name} figures into {}", path.display());
     Ok(())
 }
 
