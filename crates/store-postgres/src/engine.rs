@@ -55,6 +55,7 @@ pub(crate) fn notice_from_row(row: &PgRow) -> Result<Notice> {
         at: instant(row, "at")?,
         kind: column(row, "kind")?,
         message: column(row, "message")?,
+        recipient: column(row, "recipient")?,
     })
 }
 

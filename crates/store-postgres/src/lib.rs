@@ -6,6 +6,7 @@ mod alerts;
 mod engine;
 mod escalations;
 mod feedback;
+mod handoffs;
 mod heartbeats;
 #[cfg(target_os = "linux")]
 mod nodelay;

@@ -77,7 +77,7 @@ impl Outbox for PostgresStore {
 
     async fn unplanned_notices(&self, limit: u32) -> Result<Vec<Notice>> {
         let rows = sqlx::query(
-            "SELECT id, service, at, kind, message FROM notices
+            "SELECT id, service, at, kind, message, recipient FROM notices
              WHERE planned_at IS NULL ORDER BY id LIMIT $1",
         )
         .bind(i64::from(limit))
@@ -151,16 +151,19 @@ impl Outbox for PostgresStore {
         service: &str,
         kind: &str,
         message: &str,
+        recipient: Option<&str>,
         at: Timestamp,
     ) -> Result<Notice> {
         let row = sqlx::query(
-            "INSERT INTO notices (service, at, kind, message) VALUES ($1, $2, $3, $4)
-             RETURNING id, service, at, kind, message",
+            "INSERT INTO notices (service, at, kind, message, recipient)
+             VALUES ($1, $2, $3, $4, $5)
+             RETURNING id, service, at, kind, message, recipient",
         )
         .bind(service)
         .bind(at.to_sqlx())
         .bind(kind)
         .bind(message)
+        .bind(recipient)
         .fetch_one(&self.pool)
         .await
         .map_err(query_error(String::new))?;

@@ -57,6 +57,7 @@ pub(crate) fn notice_from_row(row: &SqliteRow) -> Result<Notice> {
         at: timestamp(column(row, "at")?)?,
         kind: column(row, "kind")?,
         message: column(row, "message")?,
+        recipient: column(row, "recipient")?,
     })
 }
 

@@ -10,6 +10,7 @@ mod alerts;
 mod engine;
 mod escalations;
 mod feedback;
+mod handoffs;
 mod heartbeats;
 mod outbox;
 mod overrides;

@@ -85,7 +85,7 @@ impl Outbox for SqliteStore {
 
     async fn unplanned_notices(&self, limit: u32) -> Result<Vec<Notice>> {
         let rows = sqlx::query(
-            "SELECT id, service, at, kind, message FROM notices
+            "SELECT id, service, at, kind, message, recipient FROM notices
              WHERE planned_at IS NULL ORDER BY id LIMIT ?1",
         )
         .bind(i64::from(limit))
@@ -149,16 +149,19 @@ impl Outbox for SqliteStore {
         service: &str,
         kind: &str,
         message: &str,
+        recipient: Option<&str>,
         at: Timestamp,
     ) -> Result<Notice> {
         let row = sqlx::query(
-            "INSERT INTO notices (service, at, kind, message) VALUES (?1, ?2, ?3, ?4)
-             RETURNING id, service, at, kind, message",
+            "INSERT INTO notices (service, at, kind, message, recipient)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id, service, at, kind, message, recipient",
         )
         .bind(service)
         .bind(millis(at))
         .bind(kind)
         .bind(message)
+        .bind(recipient)
         .fetch_one(&self.writer)
         .await
         .map_err(query_error(String::new))?;

@@ -43,9 +43,12 @@ pub struct Notice {
     pub id: i64,
     pub service: String,
     pub at: Timestamp,
-    /// `maintenance_ending`.
+    /// `maintenance_ending`, `delivery_failed`, `handoff`.
     pub kind: String,
     pub message: String,
+    /// The one person it is for (an incoming on-call's handoff report);
+    /// `None`: the service's people.
+    pub recipient: Option<String>,
 }
 
 /// How much history a purge removed.

@@ -12,6 +12,7 @@ pub mod engine;
 mod error;
 pub mod escalations;
 pub mod feedback;
+pub mod handoffs;
 pub mod heartbeats;
 pub mod outbox;
 pub mod overrides;
@@ -28,6 +29,7 @@ pub use escalations::{EscalationRecord, Escalations};
 pub use feedback::{
     Feedback, FeedbackCount, FeedbackCounts, Feedbacks, NotActionableReason, PageFeedback,
 };
+pub use handoffs::{Handoffs, WatchedOnCall};
 pub use heartbeats::{HeartbeatRecord, Heartbeats};
 pub use outbox::{
     NewNotification, Notification, NotificationFilter, NotificationState, Outbox, Source,
@@ -75,6 +77,7 @@ pub trait Store:
     + Heartbeats
     + Overrides
     + Escalations
+    + Handoffs
     + Send
     + Sync
     + 'static

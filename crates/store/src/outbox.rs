@@ -156,13 +156,14 @@ pub trait Outbox {
         at: Timestamp,
     ) -> Result<()>;
 
-    /// Records a notice for a service's team (it will be planned like the
-    /// others).
+    /// Records a notice for a service's team, or for one person when
+    /// `recipient` is given (it will be planned like the others).
     async fn record_notice(
         &self,
         service: &str,
         kind: &str,
         message: &str,
+        recipient: Option<&str>,
         at: Timestamp,
     ) -> Result<Notice>;
 

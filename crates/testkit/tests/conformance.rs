@@ -62,4 +62,5 @@ on_both_backends!(
     overrides_are_added_all_or_none,
     overrides_are_removed_once,
     escalations_start_once_and_are_found_when_due,
+    on_call_watch_is_kept_per_schedule,
 );

@@ -258,7 +258,7 @@ impl Dispatcher {
             sent.destination, sent.channel
         );
         self.store
-            .record_notice(&first.service, DELIVERY_FAILED, &text, now)
+            .record_notice(&first.service, DELIVERY_FAILED, &text, None, now)
             .await?;
         Ok(())
     }

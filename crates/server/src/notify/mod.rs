@@ -10,6 +10,7 @@
 
 mod dispatch;
 mod escalate;
+mod handoff;
 mod plan;
 pub mod transport;
 
@@ -150,21 +151,29 @@ impl Notifier {
             self.metrics.database_errors.inc();
             tracing::error!(error = %error, "Could not plan notifications.");
         }
-        // Steps that come due record their events; the next planning
-        // round (right away) turns them into notifications.
+        // Steps that come due record their events, handoffs their
+        // reports; planning right away turns them into notifications.
         let mut next_step = None;
+        let mut news = 0;
         match escalate::fire_due(self.store.as_ref(), &config, now).await {
-            Ok(0) => {}
-            Ok(_) => {
-                if let Err(error) = plan::plan_all(self.store.as_ref(), &config, now).await {
-                    self.metrics.database_errors.inc();
-                    tracing::error!(error = %error, "Could not plan notifications.");
-                }
-            }
+            Ok(fired) => news += fired,
             Err(error) => {
                 self.metrics.database_errors.inc();
                 tracing::error!(error = %error, "Could not escalate pages.");
             }
+        }
+        match handoff::check(self.store.as_ref(), &config, now).await {
+            Ok(reports) => news += reports,
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not check for handoffs.");
+            }
+        }
+        if news > 0
+            && let Err(error) = plan::plan_all(self.store.as_ref(), &config, now).await
+        {
+            self.metrics.database_errors.inc();
+            tracing::error!(error = %error, "Could not plan notifications.");
         }
         match self.store.next_escalation_at().await {
             Ok(at) => next_step = at,

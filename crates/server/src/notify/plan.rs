@@ -333,6 +333,7 @@ fn notice_message(config: &Config, notice: &Notice) -> Message {
     let title = match notice.kind.as_str() {
         DELIVERY_FAILED => "A notification could not be delivered".to_owned(),
         "maintenance_ending" => "Maintenance ends while alerts still fire".to_owned(),
+        super::handoff::HANDOFF => "Handoff: you are on call now".to_owned(),
         other => other.replace('_', " "),
     };
     Message {
@@ -362,6 +363,10 @@ fn notice_destinations(config: &Config, notice: &Notice, message: &Message) -> V
         && config.channels.contains_key(fallback)
     {
         return vec![Destination::channel(fallback)];
+    }
+    if let Some(recipient) = &notice.recipient {
+        let person: Vec<&User> = config.users.get(recipient).into_iter().collect();
+        return destinations(message, None, &person, &config.channels);
     }
     let people = responders(config, &notice.service);
     destinations(

@@ -126,3 +126,28 @@ pub async fn escalations_start_once_and_are_found_when_due(store: &dyn Store) {
     let pages: Vec<i64> = due.iter().map(|d| d.page_id).collect();
     assert_eq!(pages, [second.id]);
 }
+
+/// The last seen on-call person of each schedule is kept and replaced.
+pub async fn on_call_watch_is_kept_per_schedule(store: &dyn Store) {
+    use pagerbound_store::WatchedOnCall;
+    assert!(store.watched_on_call().await.expect("watch").is_empty());
+    let alice = WatchedOnCall {
+        schedule: "primary".into(),
+        user: Some("alice".into()),
+        since: at("2026-11-23T09:00:00Z"),
+    };
+    let gap = WatchedOnCall {
+        schedule: "secondary".into(),
+        user: None,
+        since: at("2026-11-23T09:00:00Z"),
+    };
+    store.record_on_call(&alice).await.expect("record");
+    store.record_on_call(&gap).await.expect("record");
+    let bob = WatchedOnCall {
+        user: Some("bob".into()),
+        since: at("2026-11-30T09:00:00Z"),
+        ..alice.clone()
+    };
+    store.record_on_call(&bob).await.expect("replace");
+    assert_eq!(store.watched_on_call().await.expect("watch"), [bob, gap]);
+}

@@ -314,13 +314,29 @@ pub async fn notices_are_planned_and_purged(store: &dyn Store) {
             "checkout",
             "delivery_failed",
             "page #1 to alice via push failed 6 times",
+            None,
             at("2026-11-21T10:00:00Z"),
         )
         .await
         .expect("notice");
     assert_eq!(notice.kind, "delivery_failed");
+    assert_eq!(notice.recipient, None);
     let unplanned = store.unplanned_notices(10).await.expect("unplanned");
     assert_eq!(unplanned, vec![notice.clone()]);
+    // A notice for one person says whom.
+    let handoff = store
+        .record_notice(
+            "checkout",
+            "handoff",
+            "You are on call in primary",
+            Some("bob"),
+            at("2026-11-21T10:00:00Z"),
+        )
+        .await
+        .expect("notice");
+    assert_eq!(handoff.recipient.as_deref(), Some("bob"));
+    let unplanned = store.unplanned_notices(10).await.expect("unplanned");
+    assert_eq!(unplanned, vec![notice.clone(), handoff.clone()]);
 
     let to = Destination::channel("ops-chat");
     store
@@ -334,7 +350,7 @@ pub async fn notices_are_planned_and_purged(store: &dyn Store) {
                 created_at: at("2026-11-21T10:00:01Z"),
             }],
             &[],
-            &[notice.id],
+            &[notice.id, handoff.id],
             at("2026-11-21T10:00:01Z"),
         )
         .await
