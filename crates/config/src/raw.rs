@@ -167,6 +167,9 @@ pub(crate) struct RawService {
     /// The escalation policy its pages follow (default: notify every
     /// member of the owning team at once).
     pub escalation_policy: Option<Text>,
+    /// `high` (default), `low`, or `support_hours`: high inside the
+    /// service's support hours, low outside them.
+    pub urgency: Option<Text>,
 }
 
 /// When a service is staffed.

@@ -19,8 +19,8 @@ use pagerbound_core::inhibition::InhibitRule;
 use pagerbound_core::time_window::{DaySet, WeeklyWindow, parse_time_of_day};
 use pagerbound_core::token::TokenDigest;
 use pagerbound_core::{
-    Channel, ChannelKind, ContactMethod, Integration, Secret, Service, SupportHours, Team, User,
-    name,
+    Channel, ChannelKind, ContactMethod, Integration, Secret, Service, SupportHours, Team,
+    UrgencyRule, User, name,
 };
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, BTreeSet};
@@ -532,6 +532,26 @@ impl Validator<'_> {
                 ),
             );
         }
+        let urgency = match raw.urgency.as_ref().map(|u| (u, u.value.as_str())) {
+            None | Some((_, "high")) => UrgencyRule::High,
+            Some((_, "low")) => UrgencyRule::Low,
+            Some((text, "support_hours")) => {
+                if raw.support_hours.is_none() {
+                    self.diagnostics.error(
+                        &sourced.at(text),
+                        "urgency `support_hours` needs the service's `support_hours`",
+                    );
+                }
+                UrgencyRule::SupportHours
+            }
+            Some((text, other)) => {
+                self.diagnostics.error(
+                    &sourced.at(text),
+                    format!("urgency `{other}` is not one of `high`, `low` or `support_hours`"),
+                );
+                UrgencyRule::High
+            }
+        };
         if let Some(policy) = &raw.escalation_policy {
             self.reference(
                 sourced.at(policy),
@@ -548,6 +568,7 @@ impl Validator<'_> {
             support_hours,
             channel: raw.channel.as_ref().map(|c| c.value.clone()),
             escalation_policy: raw.escalation_policy.as_ref().map(|p| p.value.clone()),
+            urgency,
         })
     }
 

@@ -5,7 +5,7 @@ use pagerbound_config::{DatabaseLocation, Diagnostic, Severity, load, load_with}
 use pagerbound_core::escalation::Target;
 use pagerbound_core::routing::{Class, GroupBy};
 use pagerbound_core::schedule::ShiftLength;
-use pagerbound_core::{ChannelKind, Duration};
+use pagerbound_core::{ChannelKind, Duration, UrgencyRule};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -1003,4 +1003,66 @@ escalation_policies:
         assert_eq!((*file, *line), (want_file, want_line), "{message}");
         assert!(message.contains(want), "{message:?} should say {want:?}");
     }
+}
+
+#[test]
+fn service_urgency_is_read_and_checked() {
+    let dir = with_base(&[(
+        "services.yaml",
+        "\
+services:
+  - name: checkout
+    team: ops
+    runbook: https://runbooks.example.com/checkout
+    urgency: support_hours
+    support_hours:
+      time_zone: Europe/Dublin
+      windows: [{days: mon-fri, start: \"09:00\", end: \"17:00\"}]
+  - name: reports
+    team: ops
+    runbook: https://runbooks.example.com/reports
+    urgency: low
+",
+    )]);
+    let config = load(dir.path()).expect("valid").config;
+    assert_eq!(
+        config.services["checkout"].urgency,
+        UrgencyRule::SupportHours
+    );
+    assert_eq!(config.services["reports"].urgency, UrgencyRule::Low);
+    assert_eq!(
+        config.services["triage"].urgency,
+        UrgencyRule::High,
+        "the default"
+    );
+
+    let dir = with_base(&[(
+        "services.yaml",
+        "\
+services:
+  - name: checkout
+    team: ops
+    runbook: https://runbooks.example.com/checkout
+    urgency: support_hours
+  - name: reports
+    team: ops
+    runbook: https://runbooks.example.com/reports
+    urgency: sometimes
+",
+    )]);
+    let rejected = load(dir.path()).expect_err("bad urgency");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    assert_eq!(at.len(), 2, "{found:#?}");
+    assert_eq!(at[0].0, 5);
+    assert!(
+        at[0].1.contains("needs the service's `support_hours`"),
+        "{}",
+        at[0].1
+    );
+    assert_eq!(at[1].0, 9);
+    assert!(at[1].1.contains("`sometimes` is not one of"), "{}", at[1].1);
 }

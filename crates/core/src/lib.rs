@@ -38,6 +38,6 @@ pub use duration::Duration;
 pub use heartbeat::Heartbeat;
 pub use integration::Integration;
 pub use secret::Secret;
-pub use service::{Service, SupportHours};
+pub use service::{Service, SupportHours, Urgency, UrgencyRule};
 pub use team::Team;
 pub use user::{ContactMethod, User};

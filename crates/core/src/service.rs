@@ -20,6 +20,44 @@ pub struct Service {
     /// The escalation policy its pages follow; without one, a page
     /// notifies every member of the owning team at once.
     pub escalation_policy: Option<String>,
+    /// How urgent its pages are.
+    pub urgency: UrgencyRule,
+}
+
+/// How urgent a service's pages are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UrgencyRule {
+    /// Every page may wake someone (the default).
+    #[default]
+    High,
+    /// No page wakes anyone.
+    Low,
+    /// High inside the service's support hours, low outside them.
+    SupportHours,
+}
+
+/// How urgent one page is. A low-urgency page never rings a phone and
+/// never escalates past the first step of its policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    High,
+    Low,
+}
+
+impl Service {
+    /// The urgency of a page opened at `at`.
+    pub fn urgency_at(&self, at: Timestamp) -> Urgency {
+        match (self.urgency, &self.support_hours) {
+            (UrgencyRule::High, _) => Urgency::High,
+            (UrgencyRule::Low, _) => Urgency::Low,
+            (UrgencyRule::SupportHours, Some(hours)) if hours.contains(at) => Urgency::High,
+            (UrgencyRule::SupportHours, Some(_)) => Urgency::Low,
+            // Validation requires support hours for this rule; without
+            // them, waking someone is the safe mistake.
+            (UrgencyRule::SupportHours, None) => Urgency::High,
+        }
+    }
 }
 
 /// The hours in which a service is staffed, in one time zone.
@@ -55,6 +93,34 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         text.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn urgency_follows_support_hours_when_asked() {
+        let mut service = Service {
+            name: "checkout".into(),
+            team: "payments".into(),
+            description: None,
+            runbook: None,
+            support_hours: Some(dublin_office_hours()),
+            channel: None,
+            escalation_policy: None,
+            urgency: UrgencyRule::SupportHours,
+        };
+        // Friday 2026-11-20: 10:00 Dublin is inside, 23:00 outside.
+        assert_eq!(
+            service.urgency_at(at("2026-11-20T10:00:00Z")),
+            Urgency::High
+        );
+        assert_eq!(service.urgency_at(at("2026-11-20T23:00:00Z")), Urgency::Low);
+        assert_eq!(service.urgency_at(at("2026-11-21T10:00:00Z")), Urgency::Low);
+        service.urgency = UrgencyRule::High;
+        assert_eq!(
+            service.urgency_at(at("2026-11-20T23:00:00Z")),
+            Urgency::High
+        );
+        service.urgency = UrgencyRule::Low;
+        assert_eq!(service.urgency_at(at("2026-11-20T10:00:00Z")), Urgency::Low);
     }
 
     #[test]

@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 const INGEST_TOKEN: &str = "test-prometheus-token-0123456789";
 
 async fn start(backend: Backend, first_wait: &str) -> TestServer {
+    start_with(backend, first_wait, "high").await
+}
+
+async fn start_with(backend: Backend, first_wait: &str, urgency: &str) -> TestServer {
     let files = config_with(vec![
         integrations(&[("prometheus", INGEST_TOKEN)]),
         (
@@ -31,14 +35,16 @@ users:
         ),
         (
             "services.yaml",
-            "\
+            format!(
+                "\
 services:
   - name: checkout
     team: payments
     runbook: https://runbooks.example.com/checkout
     escalation_policy: payments
+    urgency: {urgency}
 "
-            .to_owned(),
+            ),
         ),
         (
             "schedules.yaml",
@@ -271,7 +277,40 @@ async fn an_acknowledgement_stops_the_escalation(backend: Backend) {
     test.stop().await;
 }
 
+async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
+    let test = start_with(backend, "1s", "low").await;
+    let id = open_page(&test).await;
+    eventually("the first step", || async {
+        (steps(&test, id).await.len() == 1).then_some(())
+    })
+    .await;
+    // Step 2 would have fired after a second, step 3 with it.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(steps(&test, id).await, [(1, 1, names(&["alice"]))]);
+    let page = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let step = page["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .find(|e| e["kind"] == "escalated")
+        .cloned()
+        .expect("escalated");
+    assert_eq!(step["detail"]["urgency"], "low");
+    assert_eq!(step["detail"]["next_at"], Value::Null);
+    let message = eventually("alice's notification", || async {
+        let list = get_json(&test, &format!("/api/v1/notifications?page={id}")).await;
+        list.as_array()?
+            .iter()
+            .find(|n| n["destination"]["user"] == "alice")
+            .map(|n| n["message"].clone())
+    })
+    .await;
+    assert_eq!(message["low_urgency"], true, "{message}");
+    test.stop().await;
+}
+
 on_both_backends!(
     nobody_answers_so_every_step_fires_and_the_policy_repeats,
     an_acknowledgement_stops_the_escalation,
+    a_low_urgency_page_stops_after_the_first_step,
 );

@@ -50,6 +50,9 @@ pub struct Message {
     /// their copies carry no links that act on the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow_of: Option<String>,
+    /// Set on a low-urgency page's messages: they inform, never wake.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub low_urgency: bool,
     pub at: Timestamp,
 }
 
@@ -93,6 +96,7 @@ impl Message {
     /// anyone.
     pub fn is_urgent(&self) -> bool {
         self.subject == Subject::Page
+            && !self.low_urgency
             && matches!(
                 self.event.as_str(),
                 "triggered"
@@ -111,6 +115,7 @@ impl Message {
             (_, "resolved") => "RESOLVED".to_owned(),
             (_, "acknowledged") => format!("ACK by {}", self.actor.as_deref().unwrap_or("someone")),
             (Subject::Page, "repeated") => "PAGE, still firing".to_owned(),
+            (Subject::Page, _) if self.low_urgency => "PAGE, low urgency".to_owned(),
             (Subject::Page, _) => "PAGE".to_owned(),
             (Subject::Ticket, _) => "TICKET".to_owned(),
             (Subject::Notice, _) => "NOTICE".to_owned(),
@@ -184,6 +189,7 @@ pub(crate) mod tests {
             runbook: None,
             links: Links::default(),
             shadow_of: None,
+            low_urgency: false,
             at: "2026-11-21T10:00:00Z".parse().expect("time"),
         }
     }

@@ -176,6 +176,7 @@ mod tests {
             support_hours: None,
             channel: channel.map(str::to_owned),
             escalation_policy: None,
+            urgency: crate::service::UrgencyRule::High,
         }
     }
 

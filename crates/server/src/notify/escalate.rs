@@ -10,6 +10,7 @@
 use crate::oncall;
 use jiff::Timestamp;
 use pagerbound_config::Config;
+use pagerbound_core::Urgency;
 use pagerbound_core::escalation::{Position, Resolved, Target};
 use pagerbound_core::schedule::OnCall;
 use pagerbound_store::{EscalationRecord, PageEvent, PageState, Store, StoreError};
@@ -61,11 +62,12 @@ async fn fire(
     let page = store.page(record.page_id).await?;
     // Answered pages stop escalating without a word: the timeline already
     // says who answered.
-    if page.is_none_or(|p| p.state != PageState::Triggered) {
+    let Some(page) = page.filter(|p| p.state == PageState::Triggered) else {
         return store
             .advance_escalation(record.page_id, from, None, None)
             .await;
-    }
+    };
+    let low_urgency = super::plan::page_urgency(config, &page) == Urgency::Low;
     let Some(policy) = config.escalation_policies.get(&record.policy) else {
         let event = end("the policy is no longer in the configuration");
         return store
@@ -83,6 +85,9 @@ async fn fire(
             .advance_escalation(record.page_id, from, Some(&event), None)
             .await;
     };
+    // A low-urgency page is told to the first step and goes no further:
+    // it must not climb until it finds someone to wake.
+    let next = if low_urgency { None } else { step.next };
     let event = PageEvent {
         at: now,
         kind: ESCALATED.to_owned(),
@@ -93,7 +98,8 @@ async fn fire(
             "notified": step.notified,
             "shadows": step.shadows,
             "unresolved": step.unresolved,
-            "next_at": step.next.map(|(_, at)| at),
+            "next_at": next.map(|(_, at)| at),
+            "urgency": if low_urgency { "low" } else { "high" },
         }),
     };
     if step.notified.is_empty() {
@@ -102,7 +108,7 @@ async fn fire(
             why = ?step.unresolved, "An escalation step had nobody to notify; moving on at once."
         );
     }
-    let next = step.next.map(|(position, at)| {
+    let next = next.map(|(position, at)| {
         (
             i64::try_from(position.step).unwrap_or(i64::MAX),
             i64::from(position.round),

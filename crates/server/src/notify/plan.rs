@@ -4,11 +4,11 @@
 use crate::action_links::{Key, LinkAction, claims, offers};
 use jiff::Timestamp;
 use pagerbound_config::Config;
-use pagerbound_core::User;
 use pagerbound_core::id::uuid_v4;
 use pagerbound_core::notify::recipients::destinations;
 use pagerbound_core::notify::{AlertSummary, Destination, Links, Message, PageSummary, Subject};
 use pagerbound_core::routing::Class;
+use pagerbound_core::{Urgency, User};
 use pagerbound_store::{NewNotification, Notice, Page, PageEvent, Source, Store, StoreError};
 use url::Url;
 
@@ -289,8 +289,18 @@ fn page_message(
             resolve: None,
         },
         shadow_of: None,
+        low_urgency: page_urgency(config, page) == Urgency::Low,
         at: happened.at,
     }
+}
+
+/// A page's urgency: its service's rule, judged when the page opened, so
+/// that a page does not change urgency while it is open.
+pub(super) fn page_urgency(config: &Config, page: &Page) -> Urgency {
+    config
+        .services
+        .get(&page.service)
+        .map_or(Urgency::High, |s| s.urgency_at(page.created_at))
 }
 
 /// The links that act on a page, signed for one destination's user: each
@@ -351,6 +361,7 @@ fn notice_message(config: &Config, notice: &Notice) -> Message {
             .and_then(|s| s.runbook.clone()),
         links: Links::default(),
         shadow_of: None,
+        low_urgency: false,
         at: notice.at,
     }
 }

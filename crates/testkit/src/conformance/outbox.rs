@@ -20,6 +20,7 @@ fn message(event: &str, page_id: i64) -> Message {
         runbook: None,
         links: Links::default(),
         shadow_of: None,
+        low_urgency: false,
         at: at("2026-11-21T10:00:30Z"),
     }
 }

@@ -123,6 +123,7 @@ pub(crate) fn sample_message(
         runbook: None,
         links: pagerbound_core::notify::Links::default(),
         shadow_of: None,
+        low_urgency: false,
         at: Timestamp::UNIX_EPOCH,
     }
 }
