@@ -3,8 +3,9 @@
 
 mod support;
 
-use std::process::Output;
-use support::{Pagerbound, checkout_config, integration_token, pagerbound, stderr, stdout};
+use support::{
+    Pagerbound, checkout_config, integration_token, run_client as run, stderr, succeeds,
+};
 
 const SCHEDULE: &str = "
 schedules:
@@ -19,27 +20,6 @@ schedules:
         handoff_day: mon
         start: 2026-01-05
 ";
-
-fn run(server: &Pagerbound, token: &str, args: &[&str]) -> Output {
-    pagerbound()
-        .env_remove("PAGERBOUND_SERVER")
-        .env_remove("PAGERBOUND_TOKEN")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .args(args)
-        .args(["--server", &server.url(), "--token", token])
-        .output()
-        .expect("run pagerbound")
-}
-
-fn succeeds(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
-}
 
 /// The data rows of a table, split on whitespace.
 fn rows(table: &str) -> Vec<Vec<String>> {

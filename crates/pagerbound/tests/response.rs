@@ -6,10 +6,9 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Output;
 use support::{
-    PATIENCE, Pagerbound, checkout_config, integration_token, pagerbound, stderr, stdout,
-    wait_until,
+    PATIENCE, Pagerbound, checkout_config, integration_token, pagerbound, run_client as run,
+    stderr, succeeds, wait_until,
 };
 
 fn start() -> (Pagerbound, String) {
@@ -34,28 +33,6 @@ fn open_page(server: &Pagerbound, ingest: &str, token: &str, name: &str) -> i64 
             .and_then(|p| p["id"].as_i64())
             .ok_or_else(|| pages.to_string())
     })
-}
-
-/// Runs an on-call command with `--server` and `--token`.
-fn run(server: &Pagerbound, token: &str, args: &[&str]) -> Output {
-    pagerbound()
-        .env_remove("PAGERBOUND_SERVER")
-        .env_remove("PAGERBOUND_TOKEN")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .args(args)
-        .args(["--server", &server.url(), "--token", token])
-        .output()
-        .expect("run pagerbound")
-}
-
-fn succeeds(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
 }
 
 fn page(server: &Pagerbound, token: &str, id: i64) -> Value {

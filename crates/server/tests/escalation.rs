@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestServer, config_with, eventually, integrations};
+use common::{TestServer, config_with, eventually, integrations, three_people};
 use pagerbound_core::Role;
 use pagerbound_testkit::Backend;
 use serde_json::{Value, json};
@@ -17,26 +17,15 @@ async fn start(backend: Backend, first_wait: &str) -> TestServer {
 }
 
 async fn start_with(backend: Backend, first_wait: &str, urgency: &str) -> TestServer {
-    let files = config_with(vec![
-        integrations(&[("prometheus", INGEST_TOKEN)]),
-        (
-            "users.yaml",
-            "\
-users:
-  - {name: alice, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
-  - {name: bob, time_zone: America/New_York, contact_methods: [{channel: dev-log}]}
-  - {name: carol, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
-"
-            .to_owned(),
-        ),
-        (
-            "teams.yaml",
-            "teams:\n  - name: payments\n    members: [alice, bob, carol]\n".to_owned(),
-        ),
-        (
-            "services.yaml",
-            format!(
-                "\
+    let files = config_with(
+        [
+            three_people(),
+            vec![
+                integrations(&[("prometheus", INGEST_TOKEN)]),
+                (
+                    "services.yaml",
+                    format!(
+                        "\
 services:
   - name: checkout
     team: payments
@@ -44,11 +33,11 @@ services:
     escalation_policy: payments
     urgency: {urgency}
 "
-            ),
-        ),
-        (
-            "schedules.yaml",
-            "\
+                    ),
+                ),
+                (
+                    "schedules.yaml",
+                    "\
 schedules:
   - name: primary
     team: payments
@@ -63,12 +52,12 @@ schedules:
     layers:
       - {name: later, participants: [carol], shift: 1w, handoff: \"09:00\", start: 2100-01-04}
 "
-            .to_owned(),
-        ),
-        (
-            "escalation.yaml",
-            format!(
-                "\
+                    .to_owned(),
+                ),
+                (
+                    "escalation.yaml",
+                    format!(
+                        "\
 escalation_policies:
   - name: payments
     repeat: 1
@@ -80,11 +69,11 @@ escalation_policies:
       - notify: [{{user: bob}}]
         escalate_after: 1s
 "
-            ),
-        ),
-        (
-            "routes.yaml",
-            "\
+                    ),
+                ),
+                (
+                    "routes.yaml",
+                    "\
 routes:
   service: checkout
   class: page
@@ -92,9 +81,12 @@ routes:
   group_wait: 0s
   repeat_interval: 1h
 "
-            .to_owned(),
-        ),
-    ]);
+                    .to_owned(),
+                ),
+            ],
+        ]
+        .concat(),
+    );
     TestServer::start_on(backend, &files).await
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestServer, config_with, eventually, integrations};
+use common::{TestServer, config_with, eventually, integrations, three_people};
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_testkit::Backend;
 use serde_json::{Value, json};
@@ -12,25 +12,14 @@ use serde_json::{Value, json};
 const INGEST_TOKEN: &str = "test-prometheus-token-0123456789";
 
 async fn start(backend: Backend) -> TestServer {
-    let files = config_with(vec![
-        integrations(&[("prometheus", INGEST_TOKEN)]),
-        (
-            "users.yaml",
-            "\
-users:
-  - {name: alice, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
-  - {name: bob, time_zone: America/New_York, contact_methods: [{channel: dev-log}]}
-  - {name: carol, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
-"
-            .to_owned(),
-        ),
-        (
-            "teams.yaml",
-            "teams:\n  - name: payments\n    members: [alice, bob, carol]\n".to_owned(),
-        ),
-        (
-            "schedules.yaml",
-            "\
+    let files = config_with(
+        [
+            three_people(),
+            vec![
+                integrations(&[("prometheus", INGEST_TOKEN)]),
+                (
+                    "schedules.yaml",
+                    "\
 schedules:
   - name: primary
     team: payments
@@ -38,13 +27,16 @@ schedules:
     layers:
       - {name: weekly, participants: [alice, bob], shift: 1w, handoff: \"09:00\", start: 2020-01-06}
 "
-            .to_owned(),
-        ),
-        (
-            "routes.yaml",
-            "routes:\n  service: checkout\n  class: page\n  group_wait: 0s\n".to_owned(),
-        ),
-    ]);
+                    .to_owned(),
+                ),
+                (
+                    "routes.yaml",
+                    "routes:\n  service: checkout\n  class: page\n  group_wait: 0s\n".to_owned(),
+                ),
+            ],
+        ]
+        .concat(),
+    );
     TestServer::start_on(backend, &files).await
 }
 

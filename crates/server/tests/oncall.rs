@@ -4,31 +4,19 @@
 
 mod common;
 
-use common::{TestServer, config_with, error_body};
+use common::{TestServer, config_with, error_body, three_people};
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Role;
 use pagerbound_testkit::Backend;
 use serde_json::{Value, json};
 
 fn schedules() -> Vec<(&'static str, String)> {
-    config_with(vec![
-        (
-            "users.yaml",
-            "\
-users:
-  - {name: alice, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
-  - {name: bob, time_zone: America/New_York, contact_methods: [{channel: dev-log}]}
-  - {name: carol, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
-"
-            .to_owned(),
-        ),
-        (
-            "teams.yaml",
-            "teams:\n  - name: payments\n    members: [alice, bob, carol]\n".to_owned(),
-        ),
-        (
-            "schedules.yaml",
-            "\
+    config_with(
+        [
+            three_people(),
+            vec![(
+                "schedules.yaml",
+                "\
 schedules:
   - name: primary
     team: payments
@@ -51,9 +39,11 @@ schedules:
         handoff: \"08:00\"
         start: 2026-01-01
 "
-            .to_owned(),
-        ),
-    ])
+                .to_owned(),
+            )],
+        ]
+        .concat(),
+    )
 }
 
 async fn get_json(test: &TestServer, path: &str) -> Value {

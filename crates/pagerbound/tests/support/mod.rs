@@ -695,3 +695,28 @@ pub fn amtool(url: &str, http_config: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run amtool")
 }
+
+/// Runs a client command (`pages`, `ack`, `oncall`, ...) against `server`
+/// with `--server` and `--token`, ignoring the environment and any client
+/// configuration file.
+pub fn run_client(server: &Pagerbound, token: &str, args: &[&str]) -> Output {
+    pagerbound()
+        .env_remove("PAGERBOUND_SERVER")
+        .env_remove("PAGERBOUND_TOKEN")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .args(args)
+        .args(["--server", &server.url(), "--token", token])
+        .output()
+        .expect("run pagerbound")
+}
+
+/// The standard output of a command that must have succeeded.
+pub fn succeeds(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}

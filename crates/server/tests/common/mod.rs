@@ -281,3 +281,24 @@ impl TestServer {
         TestServer::start_with(backend, &borrowed, None).await
     }
 }
+
+/// `users.yaml` and `teams.yaml` with three people in team payments
+/// (alice, bob and carol), each reachable on the log channel.
+pub fn three_people() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "users.yaml",
+            "\
+users:
+  - {name: alice, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
+  - {name: bob, time_zone: America/New_York, contact_methods: [{channel: dev-log}]}
+  - {name: carol, time_zone: Europe/Dublin, contact_methods: [{channel: dev-log}]}
+"
+            .to_owned(),
+        ),
+        (
+            "teams.yaml",
+            "teams:\n  - name: payments\n    members: [alice, bob, carol]\n".to_owned(),
+        ),
+    ]
+}
