@@ -32,6 +32,7 @@ services:
     runbook: https://runbooks.example.com/checkout
     escalation_policy: payments
     urgency: {urgency}
+    channel: dev-log
 "
                     ),
                 ),
@@ -140,14 +141,19 @@ async fn steps(test: &TestServer, id: i64) -> Vec<(u64, u64, Vec<String>)> {
         .collect()
 }
 
-/// Whom the page's notifications went to, in order, for pages that ring.
+/// Whom (as responders, not shadows or channels) the page's step
+/// notifications went to, in order.
 async fn notified_users(test: &TestServer, id: i64) -> Vec<String> {
     let list = get_json(test, &format!("/api/v1/notifications?page={id}&limit=100")).await;
     let mut rows: Vec<(i64, String)> = list
         .as_array()
         .expect("list")
         .iter()
-        .filter(|n| n["message"]["event"] == "escalated" && n["message"]["shadow_of"].is_null())
+        .filter(|n| {
+            n["message"]["event"] == "escalated"
+                && n["message"]["shadow_of"].is_null()
+                && n["destination"]["user"].is_string()
+        })
         .map(|n| {
             (
                 n["id"].as_i64().expect("id"),
@@ -206,6 +212,15 @@ async fn nobody_answers_so_every_step_fires_and_the_policy_repeats(backend: Back
     })
     .await;
     assert_eq!(users, ["alice", "bob", "alice", "bob"]);
+    // The service's channel hears of the page once, at the first step.
+    let list = get_json(&test, &format!("/api/v1/notifications?page={id}&limit=100")).await;
+    let to_channel = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|n| n["message"]["event"] == "escalated" && n["destination"]["user"].is_null())
+        .count();
+    assert_eq!(to_channel, 1);
     // carol shadows alice: a marked copy of each of alice's steps, and she
     // is never among those notified as a responder.
     assert_eq!(
@@ -298,6 +313,24 @@ async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
     })
     .await;
     assert_eq!(message["low_urgency"], true, "{message}");
+    let services = get_json(&test, "/api/v1/services").await;
+    let checkout = &services[0];
+    assert_eq!(checkout["urgency"], "low");
+    assert_eq!(checkout["urgency_now"], "low");
+    assert_eq!(checkout["escalation_policy"], "payments");
+    let policies = get_json(&test, "/api/v1/escalation_policies").await;
+    assert_eq!(
+        policies,
+        json!([{
+            "name": "payments",
+            "repeat": 1,
+            "steps": [
+                {"notify": [{"schedule": "primary"}], "escalate_after": "1s"},
+                {"notify": [{"schedule": "secondary"}], "escalate_after": "1s"},
+                {"notify": [{"user": "bob"}], "escalate_after": "1s"},
+            ],
+        }])
+    );
     test.stop().await;
 }
 

@@ -5,6 +5,7 @@ use crate::auth::{Auth, need};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use pagerbound_core::UrgencyRule;
 use serde_json::{Value, json};
 
 pub(crate) async fn teams(_auth: Auth<need::Viewer>, State(state): State<AppState>) -> Json<Value> {
@@ -65,10 +66,41 @@ pub(crate) async fn services(
                 "description": s.description,
                 "runbook": s.runbook,
                 "support_hours": support_hours,
+                "escalation_policy": s.escalation_policy,
+                "urgency": match s.urgency {
+                    UrgencyRule::High => "high",
+                    UrgencyRule::Low => "low",
+                    UrgencyRule::SupportHours => "support_hours",
+                },
+                "urgency_now": s.urgency_at(crate::clock::now()),
             })
         })
         .collect();
     Json(json!(services))
+}
+
+/// `GET /api/v1/escalation_policies`: each policy's steps, as configured.
+pub(crate) async fn escalation_policies(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+) -> Json<Value> {
+    let running = state.config.current();
+    let policies: Vec<Value> = running
+        .config
+        .escalation_policies
+        .values()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "repeat": p.repeat,
+                "steps": p.steps.iter().map(|step| json!({
+                    "notify": step.targets,
+                    "escalate_after": step.escalate_after,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Json(json!(policies))
 }
 
 pub(crate) async fn channels(

@@ -34,6 +34,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/teams", get(config::teams))
         .route("/api/v1/users", get(config::users))
         .route("/api/v1/services", get(config::services))
+        .route(
+            "/api/v1/escalation_policies",
+            get(config::escalation_policies),
+        )
         .route("/api/v1/channels", get(config::channels))
         .route("/api/v1/integrations", get(config::integrations))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))

@@ -103,7 +103,15 @@ pub(super) async fn plan_all(
             } else {
                 responders(config, &page.service)
             };
-            for destination in destinations(&message, service, &people, &config.channels) {
+            // A service's channel hears of a page once, at its first
+            // step, not at every step of every round.
+            let first_step = event.event.detail["step"] == 1 && event.event.detail["round"] == 1;
+            let channel_service = if event.event.kind == super::escalate::ESCALATED && !first_step {
+                None
+            } else {
+                service
+            };
+            for destination in destinations(&message, channel_service, &people, &config.channels) {
                 let mut message = message.clone();
                 if offers(&page, LinkAction::Resolve) {
                     if key.is_none() {
