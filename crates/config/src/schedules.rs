@@ -5,11 +5,11 @@ use crate::document::Sourced;
 use crate::hint;
 use crate::raw::{RawLayer, RawSchedule};
 use crate::validate::Validator;
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::schedule::{Layer, Rotation, Schedule, Shadow, ShiftLength};
-use pagerbound_core::time_window::parse_time_of_day;
+use pagerbound_core::time_window::{parse_time_of_day, parse_weekday};
 use std::collections::BTreeSet;
 
 /// How far ahead `check` looks for gaps in a schedule.
@@ -77,7 +77,10 @@ impl Validator<'_> {
         for participant in &raw.participants {
             self.reference(schedule.at(participant), "user", &participant.value, users);
         }
-        let length = parse_shift_length(&raw.shift.value)
+        let length = raw
+            .shift
+            .value
+            .parse::<ShiftLength>()
             .map_err(|e| self.diagnostics.error(&schedule.at(&raw.shift), e))
             .ok();
         let handoff = parse_time_of_day(&raw.handoff.value)
@@ -95,9 +98,17 @@ impl Validator<'_> {
                         "handoff_day applies to weekly shifts only (`shift: 1w`); daily and hourly shifts hand off every day",
                     );
                 }
-                parse_weekday(&day.value)
-                    .map_err(|e| self.diagnostics.error(&schedule.at(day), e))
-                    .ok()
+                let parsed = parse_weekday(&day.value);
+                if parsed.is_none() {
+                    self.diagnostics.error(
+                        &schedule.at(day),
+                        format!(
+                            "handoff_day `{}` is not a weekday; write one of mon, tue, wed, thu, fri, sat, sun",
+                            day.value
+                        ),
+                    );
+                }
+                parsed
             }
         };
         let time_zone = match &raw.time_zone {
@@ -192,66 +203,5 @@ impl Validator<'_> {
                 local(first.end),
             ),
         );
-    }
-}
-
-/// Reads `12h`, `1d`, `2w`: a whole number and a unit.
-fn parse_shift_length(text: &str) -> Result<ShiftLength, String> {
-    let error = || {
-        format!(
-            "shift `{text}` is not a shift length; write a whole number of hours, days or weeks, e.g. `12h`, `1d` or `1w`"
-        )
-    };
-    let unit_at = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(error)?;
-    let (number, unit) = text.split_at(unit_at);
-    let n: u32 = number.parse().map_err(|_| error())?;
-    if n == 0 {
-        return Err(format!("shift `{text}` must be longer than zero"));
-    }
-    match unit {
-        "h" => Ok(ShiftLength::Hours(n)),
-        "d" => Ok(ShiftLength::Days(n)),
-        "w" => Ok(ShiftLength::Weeks(n)),
-        _ => Err(error()),
-    }
-}
-
-fn parse_weekday(text: &str) -> Result<Weekday, String> {
-    let day = match text.to_ascii_lowercase().as_str() {
-        "mon" | "monday" => Weekday::Monday,
-        "tue" | "tuesday" => Weekday::Tuesday,
-        "wed" | "wednesday" => Weekday::Wednesday,
-        "thu" | "thursday" => Weekday::Thursday,
-        "fri" | "friday" => Weekday::Friday,
-        "sat" | "saturday" => Weekday::Saturday,
-        "sun" | "sunday" => Weekday::Sunday,
-        _ => {
-            return Err(format!(
-                "handoff_day `{text}` is not a weekday; write one of mon, tue, wed, thu, fri, sat, sun"
-            ));
-        }
-    };
-    Ok(day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shift_lengths() {
-        assert_eq!(parse_shift_length("12h"), Ok(ShiftLength::Hours(12)));
-        assert_eq!(parse_shift_length("1d"), Ok(ShiftLength::Days(1)));
-        assert_eq!(parse_shift_length("2w"), Ok(ShiftLength::Weeks(2)));
-        for bad in ["", "w", "1", "1m", "1.5d", "-1d", "0d", "99999999999h"] {
-            assert!(parse_shift_length(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn weekdays() {
-        assert_eq!(parse_weekday("Mon"), Ok(Weekday::Monday));
-        assert_eq!(parse_weekday("sunday"), Ok(Weekday::Sunday));
-        assert!(parse_weekday("funday").is_err());
     }
 }

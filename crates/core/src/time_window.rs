@@ -59,6 +59,24 @@ impl fmt::Display for DaySet {
     }
 }
 
+/// Reads one weekday: `mon` … `sun`, or the full English name, in any
+/// case.
+pub fn parse_weekday(text: &str) -> Option<Weekday> {
+    let text = text.to_ascii_lowercase();
+    DAY_NAMES
+        .iter()
+        .find(|(name, day)| text == *name || text == format!("{day:?}").to_ascii_lowercase())
+        .map(|(_, day)| *day)
+}
+
+/// A weekday as configuration writes it: `mon` … `sun`.
+pub fn weekday_name(day: Weekday) -> &'static str {
+    DAY_NAMES
+        .iter()
+        .find(|(_, d)| *d == day)
+        .map_or("", |(name, _)| name)
+}
+
 /// Why a day list could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -171,6 +189,18 @@ mod tests {
         assert_eq!("Mon-Sun".parse::<DaySet>(), Ok(DaySet::EVERY_DAY));
         for bad in ["", "monday", "mon-", "mon;tue", "xyz"] {
             assert!(bad.parse::<DaySet>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_single_weekdays() {
+        assert_eq!(parse_weekday("Mon"), Some(Weekday::Monday));
+        assert_eq!(parse_weekday("sunday"), Some(Weekday::Sunday));
+        assert_eq!(parse_weekday("funday"), None);
+        assert_eq!(parse_weekday("mon-fri"), None);
+        for (name, day) in DAY_NAMES {
+            assert_eq!(weekday_name(day), name);
+            assert_eq!(parse_weekday(weekday_name(day)), Some(day));
         }
     }
 

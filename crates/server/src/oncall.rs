@@ -39,6 +39,11 @@ pub async fn on_call<'a>(
     schedules: impl IntoIterator<Item = &'a Schedule>,
     at: Timestamp,
 ) -> Result<Vec<(&'a Schedule, OnCall)>, StoreError> {
+    let schedules: Vec<&Schedule> = schedules.into_iter().collect();
+    // An escalation step without schedule targets asks about none.
+    if schedules.is_empty() {
+        return Ok(Vec::new());
+    }
     let until = at
         .checked_add(jiff::SignedDuration::from_millis(1))
         .unwrap_or(at);

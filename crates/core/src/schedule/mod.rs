@@ -88,6 +88,42 @@ pub enum ShiftLength {
     Weeks(u32),
 }
 
+impl std::str::FromStr for ShiftLength {
+    type Err = String;
+
+    /// Reads `12h`, `1d`, `2w`: a whole number above zero and a unit.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let error = || {
+            format!(
+                "shift `{text}` is not a shift length; write a whole number of hours, days or weeks, e.g. `12h`, `1d` or `1w`"
+            )
+        };
+        let unit_at = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(error)?;
+        let (number, unit) = text.split_at(unit_at);
+        let n: u32 = number.parse().map_err(|_| error())?;
+        if n == 0 {
+            return Err(format!("shift `{text}` must be longer than zero"));
+        }
+        match unit {
+            "h" => Ok(ShiftLength::Hours(n)),
+            "d" => Ok(ShiftLength::Days(n)),
+            "w" => Ok(ShiftLength::Weeks(n)),
+            _ => Err(error()),
+        }
+    }
+}
+
+impl std::fmt::Display for ShiftLength {
+    /// As it is written in configuration: `12h`, `1d`, `2w`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShiftLength::Hours(n) => write!(f, "{n}h"),
+            ShiftLength::Days(n) => write!(f, "{n}d"),
+            ShiftLength::Weeks(n) => write!(f, "{n}w"),
+        }
+    }
+}
+
 /// A runtime replacement: `user` is on call from `start` to `end`, whoever
 /// the layers say.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1218,3 +1218,17 @@ fn timing() {
         count / rounds as usize
     );
 }
+
+#[test]
+fn shift_lengths_read_and_print_as_written() {
+    assert_eq!("12h".parse(), Ok(ShiftLength::Hours(12)));
+    assert_eq!("1d".parse(), Ok(ShiftLength::Days(1)));
+    assert_eq!("2w".parse(), Ok(ShiftLength::Weeks(2)));
+    for bad in ["", "w", "1", "1m", "1.5d", "-1d", "0d", "99999999999h"] {
+        assert!(bad.parse::<ShiftLength>().is_err(), "{bad:?}");
+    }
+    for written in ["12h", "1d", "2w"] {
+        let length: ShiftLength = written.parse().expect("length");
+        assert_eq!(length.to_string(), written);
+    }
+}

@@ -75,19 +75,13 @@ async fn on_call(args: &ClientArgs, schedule: Option<&str>, at: Option<&str>) ->
     for entry in answer["oncall"].as_array().into_iter().flatten() {
         let user = entry["user"].as_str();
         nobody |= user.is_none();
-        let shadows: Vec<&str> = entry["shadows"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
         outln!(
             "{:<24} {:<14} {:<26} {:<22} {}",
             text(&entry["schedule"]),
             user.unwrap_or("NOBODY"),
             text(&entry["until"]),
             source(&entry["source"]),
-            shadows.join(",")
+            shadows(&entry["shadows"])
         );
     }
     // A gap is worth a non-zero exit for scripts that check coverage.
@@ -119,22 +113,27 @@ async fn shifts(
         "FROM"
     );
     for shift in answer["shifts"].as_array().into_iter().flatten() {
-        let shadows: Vec<&str> = shift["shadows"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
         outln!(
             "{:<26} {:<26} {:<14} {:<22} {}",
             text(&shift["start"]),
             text(&shift["end"]),
             shift["user"].as_str().unwrap_or("NOBODY"),
             source(&shift["source"]),
-            shadows.join(",")
+            shadows(&shift["shadows"])
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A shift's shadows as one column: `bob,carol`.
+fn shadows(value: &Value) -> String {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 async fn override_command(command: OverrideCommand) -> Result<ExitCode> {

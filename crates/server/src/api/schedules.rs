@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use pagerbound_config::Config;
 use pagerbound_core::alert::parse_timestamp;
 use pagerbound_core::schedule::Schedule;
+use pagerbound_core::time_window::weekday_name;
 use pagerbound_store::{NewOverride, StoredOverride};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -147,13 +148,9 @@ async fn describe(state: &AppState, schedule: &Schedule, now: Timestamp) -> ApiR
             json!({
                 "name": layer.name,
                 "participants": layer.participants,
-                "shift": match layer.rotation.length {
-                    pagerbound_core::schedule::ShiftLength::Hours(n) => format!("{n}h"),
-                    pagerbound_core::schedule::ShiftLength::Days(n) => format!("{n}d"),
-                    pagerbound_core::schedule::ShiftLength::Weeks(n) => format!("{n}w"),
-                },
+                "shift": layer.rotation.length.to_string(),
                 "handoff": layer.rotation.handoff.strftime("%H:%M").to_string(),
-                "handoff_day": layer.rotation.handoff_day.map(|d| format!("{d:?}").to_lowercase()),
+                "handoff_day": layer.rotation.handoff_day.map(weekday_name),
                 "time_zone": layer.rotation.time_zone.iana_name(),
                 "start": layer.rotation.start,
                 "restricted": !layer.restrictions.is_empty(),

@@ -19,7 +19,7 @@ use crate::metrics::Metrics;
 use crate::reload::ConfigHandle;
 use dispatch::Dispatcher;
 use jiff::{SignedDuration, Timestamp};
-use pagerbound_store::Store;
+use pagerbound_store::{Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -145,57 +145,45 @@ impl Notifier {
         // While the engine is acting, more of the same burst is on its way:
         // plan once it is done (it wakes us), so that a flood of pages goes
         // out as one bundle per person.
-        if !self.engine.is_acting()
-            && let Err(error) = plan::plan_all(self.store.as_ref(), &config, now).await
-        {
-            self.metrics.database_errors.inc();
-            tracing::error!(error = %error, "Could not plan notifications.");
+        if !self.engine.is_acting() {
+            let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
+            self.report(planned, "plan notifications");
         }
         // Steps that come due record their events, handoffs their
         // reports; planning right away turns them into notifications.
-        let mut next_step = None;
-        let mut news = 0;
-        match escalate::fire_due(self.store.as_ref(), &config, now).await {
-            Ok(fired) => news += fired,
-            Err(error) => {
-                self.metrics.database_errors.inc();
-                tracing::error!(error = %error, "Could not escalate pages.");
-            }
+        let fired = escalate::fire_due(self.store.as_ref(), &config, now).await;
+        let reported = handoff::check(self.store.as_ref(), &config, now).await;
+        let news = self.report(fired, "escalate pages").unwrap_or(0)
+            + self.report(reported, "check for handoffs").unwrap_or(0);
+        if news > 0 {
+            let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
+            self.report(planned, "plan notifications");
         }
-        match handoff::check(self.store.as_ref(), &config, now).await {
-            Ok(reports) => news += reports,
-            Err(error) => {
-                self.metrics.database_errors.inc();
-                tracing::error!(error = %error, "Could not check for handoffs.");
-            }
-        }
-        if news > 0
-            && let Err(error) = plan::plan_all(self.store.as_ref(), &config, now).await
-        {
-            self.metrics.database_errors.inc();
-            tracing::error!(error = %error, "Could not plan notifications.");
-        }
-        match self.store.next_escalation_at().await {
-            Ok(at) => next_step = at,
-            Err(error) => {
-                self.metrics.database_errors.inc();
-                tracing::error!(error = %error, "Could not read when the next escalation is due.");
-            }
-        }
-        let next_send = match self.dispatcher.dispatch(&config, now).await {
-            Ok(next) => {
-                self.dispatcher.forget_old(now);
-                next
-            }
-            Err(error) => {
-                self.metrics.database_errors.inc();
-                tracing::error!(error = %error, "Could not dispatch notifications.");
-                None
-            }
-        };
+        let next_step = self
+            .report(
+                self.store.next_escalation_at().await,
+                "read when the next escalation is due",
+            )
+            .flatten();
+        let dispatched = self.dispatcher.dispatch(&config, now).await;
+        let next_send = self.report(dispatched, "dispatch notifications").flatten();
+        self.dispatcher.forget_old(now);
         match (next_send, next_step) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
+        }
+    }
+
+    /// Counts and logs a store failure of one part of a round, so that the
+    /// other parts still run; answers the value when there was one.
+    fn report<T>(&self, outcome: Result<T, StoreError>, what: &str) -> Option<T> {
+        match outcome {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not {what}.");
+                None
+            }
         }
     }
 

@@ -61,10 +61,7 @@ pub(super) async fn plan_all(
             let Some(page) = store.page(event.page_id).await? else {
                 continue;
             };
-            let ids = store.page_alert_ids(page.id).await?;
-            let alerts = store.alerts_by_ids(&ids).await?;
-            let message = page_message(config, &page, &alerts, name, &event.event, now);
-            let service = config.services.get(&page.service);
+            let escalated = event.event.kind == super::escalate::ESCALATED;
             let policy = escalation_policy(config, &page);
             if let Some(policy) = policy {
                 // The escalation announces the page, step by step; an
@@ -82,36 +79,33 @@ pub(super) async fn plan_all(
                     continue;
                 }
             }
-            let audience = if event.event.kind == super::escalate::ESCALATED {
+            // A step tells whom it named; the rest of an escalating page's
+            // news goes to everyone told so far; without a policy, to the
+            // whole owning team.
+            let people: Vec<&User> = if escalated {
                 let notified = named(&event.event.detail["notified"]);
                 // An empty step is on the timeline with its reason; there
                 // is nobody to tell.
                 if notified.is_empty() {
                     continue;
                 }
-                notified
+                users(config, notified)
             } else if policy.is_some() {
-                told_so_far(store, &page).await?
-            } else {
-                Vec::new()
-            };
-            let people = if event.event.kind == super::escalate::ESCALATED || policy.is_some() {
-                audience
-                    .iter()
-                    .filter_map(|name| config.users.get(name))
-                    .collect()
+                users(config, told_so_far(store, &page).await?)
             } else {
                 responders(config, &page.service)
             };
+            let ids = store.page_alert_ids(page.id).await?;
+            let alerts = store.alerts_by_ids(&ids).await?;
+            let message = page_message(config, &page, &alerts, name, &event.event, now);
             // A service's channel hears of a page once, at its first
             // step, not at every step of every round.
             let first_step = event.event.detail["step"] == 1 && event.event.detail["round"] == 1;
-            let channel_service = if event.event.kind == super::escalate::ESCALATED && !first_step {
-                None
-            } else {
-                service
-            };
-            for destination in destinations(&message, channel_service, &people, &config.channels) {
+            let service = config
+                .services
+                .get(&page.service)
+                .filter(|_| !escalated || first_step);
+            for destination in destinations(&message, service, &people, &config.channels) {
                 let mut message = message.clone();
                 if offers(&page, LinkAction::Resolve) {
                     if key.is_none() {
@@ -137,7 +131,7 @@ pub(super) async fn plan_all(
                 });
             }
             // Shadows observe: a marked copy, with no links that act.
-            if event.event.kind == super::escalate::ESCALATED {
+            if escalated {
                 for copy in event.event.detail["shadows"]
                     .as_array()
                     .into_iter()
@@ -210,6 +204,14 @@ fn named(value: &serde_json::Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The configured users among `names`.
+fn users(config: &Config, names: Vec<String>) -> Vec<&User> {
+    names
+        .iter()
+        .filter_map(|name| config.users.get(name))
         .collect()
 }
 
