@@ -114,6 +114,7 @@ impl Validator<'_> {
             name: raw.name.value.clone(),
             steps,
             repeat,
+            escalate_low_urgency: raw.escalate_low_urgency.unwrap_or(false),
         })
     }
 }

@@ -134,6 +134,31 @@ pub(crate) struct RawUser {
     pub time_zone: Text,
     #[serde(default)]
     pub contact_methods: Vec<Spanned<RawContactMethod>>,
+    /// When each contact method is used for a page, by urgency (default:
+    /// every method at once).
+    pub notification_rules: Option<Spanned<RawNotificationRules>>,
+}
+
+/// A user's notification rules: `high` for pages that may wake them,
+/// `low` for the others.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotificationRules {
+    #[serde(default)]
+    pub high: Vec<Spanned<RawNotificationRule>>,
+    #[serde(default)]
+    pub low: Vec<Spanned<RawNotificationRule>>,
+}
+
+/// `{contact: sms, after: 2m}`: use a contact method this long after the
+/// page is announced, if it is still unacknowledged.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotificationRule {
+    /// A contact method's name.
+    pub contact: Text,
+    /// Default `0s`: at once.
+    pub after: Option<Text>,
 }
 
 /// One way to reach a user.
@@ -170,6 +195,8 @@ pub(crate) struct RawService {
     /// `high` (default), `low`, or `support_hours`: high inside the
     /// service's support hours, low outside them.
     pub urgency: Option<Text>,
+    /// Tickets opened outside `support_hours` are told when they begin.
+    pub hold_tickets: Option<Spanned<bool>>,
 }
 
 /// When a service is staffed.
@@ -454,12 +481,14 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 19] = [
+        let expectations: [(&str, Vec<&str>); 21] = [
             ("settings", fields_of::<RawSettings>()),
             ("settings", fields_of::<RawNotificationSettings>()),
             ("teams", fields_of::<RawTeam>()),
             ("users", fields_of::<RawUser>()),
             ("users", fields_of::<RawContactMethod>()),
+            ("users", fields_of::<RawNotificationRules>()),
+            ("users", fields_of::<RawNotificationRule>()),
             ("services", fields_of::<RawService>()),
             ("services", fields_of::<RawSupportHours>()),
             ("services", fields_of::<RawWindow>()),
@@ -571,6 +600,9 @@ pub(crate) struct RawEscalationPolicy {
     /// How many times the whole policy runs again after its first round
     /// (default 0).
     pub repeat: Option<Spanned<u32>>,
+    /// Whether low-urgency pages follow every step (default: only the
+    /// first).
+    pub escalate_low_urgency: Option<bool>,
 }
 
 /// One step of an escalation policy.

@@ -7,8 +7,8 @@ use crate::document::{Document, Sourced};
 use crate::hint;
 use crate::location::DatabaseLocation;
 use crate::raw::{
-    ChannelType, RawChannel, RawIntegration, RawNotificationSettings, RawRoute, RawService,
-    RawSettings, RawTeam, RawUser, SecretSource,
+    ChannelType, RawChannel, RawIntegration, RawNotificationRule, RawNotificationRules,
+    RawNotificationSettings, RawRoute, RawService, RawSettings, RawTeam, RawUser, SecretSource,
 };
 use crate::routes::RouteFacts;
 use crate::settings::Settings;
@@ -19,8 +19,8 @@ use pagerbound_core::inhibition::InhibitRule;
 use pagerbound_core::time_window::{DaySet, WeeklyWindow, parse_time_of_day};
 use pagerbound_core::token::TokenDigest;
 use pagerbound_core::{
-    Channel, ChannelKind, ContactMethod, Integration, Secret, Service, SupportHours, Team,
-    UrgencyRule, User, name,
+    Channel, ChannelKind, ContactMethod, Integration, NotificationRule, NotificationRules, Secret,
+    Service, SupportHours, Team, UrgencyRule, User, name,
 };
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, BTreeSet};
@@ -430,13 +430,93 @@ impl Validator<'_> {
                 ),
             );
         }
+        let notification_rules = match &raw.notification_rules {
+            Some(rules) => self.notification_rules(sourced, &rules.value, &contact_methods, names),
+            None => NotificationRules::default(),
+        };
         Some(User {
             name: raw.name.value.clone(),
             full_name: raw.full_name.clone(),
             email: raw.email.as_ref().map(|e| e.value.clone()),
             time_zone: time_zone?,
             contact_methods,
+            notification_rules,
         })
+    }
+
+    /// Each rule names one of the user's contact methods once per urgency;
+    /// low-urgency rules never name a method that rings a phone.
+    fn notification_rules(
+        &mut self,
+        user: &Sourced<RawUser>,
+        raw: &RawNotificationRules,
+        methods: &[ContactMethod],
+        names: &Names,
+    ) -> NotificationRules {
+        let mut read = |rules: &[Spanned<RawNotificationRule>], low: bool| {
+            let mut seen = BTreeSet::new();
+            let mut out = Vec::new();
+            for rule in rules {
+                let contact = &rule.value.contact;
+                let at = user.at(contact);
+                let Some(method) = methods.iter().find(|m| m.name == contact.value) else {
+                    self.diagnostics.error(
+                        &at,
+                        format!(
+                            "user `{}` has no contact method `{}`{}",
+                            user.item.value.name.value,
+                            contact.value,
+                            hint::suffix(&contact.value, methods.iter().map(|m| m.name.as_str()))
+                        ),
+                    );
+                    continue;
+                };
+                if !seen.insert(contact.value.clone()) {
+                    self.diagnostics.error(
+                        &at,
+                        format!(
+                            "contact method `{}` appears twice in these rules; use it once, at the delay you want",
+                            contact.value
+                        ),
+                    );
+                    continue;
+                }
+                let rings = matches!(
+                    names.channels.get(&method.channel),
+                    Some(Some(ChannelType::Sms | ChannelType::Voice))
+                );
+                if low && rings {
+                    self.diagnostics.error(
+                        &at,
+                        format!(
+                            "`{}` rings a phone; low-urgency rules never wake anyone, so they use push, chat or webhook methods only",
+                            contact.value
+                        ),
+                    );
+                    continue;
+                }
+                let after = match &rule.value.after {
+                    None => jiff::SignedDuration::ZERO,
+                    Some(text) => match text.value.parse::<pagerbound_core::Duration>() {
+                        Ok(after) => after.to_signed(),
+                        Err(error) => {
+                            self.diagnostics
+                                .error(&user.at(text), format!("after: {error}"));
+                            continue;
+                        }
+                    },
+                };
+                out.push(NotificationRule {
+                    contact: contact.value.clone(),
+                    after,
+                });
+            }
+            out
+        };
+        NotificationRules {
+            high: read(&raw.high, false),
+            low: read(&raw.low, true),
+        }
     }
 
     fn contact_method(
@@ -552,6 +632,15 @@ impl Validator<'_> {
                 UrgencyRule::High
             }
         };
+        let hold_tickets = raw.hold_tickets.as_ref().is_some_and(|hold| {
+            if hold.value && raw.support_hours.is_none() {
+                self.diagnostics.error(
+                    &sourced.at(hold),
+                    "hold_tickets needs the service's `support_hours`: tickets are held until they begin",
+                );
+            }
+            hold.value
+        });
         if let Some(policy) = &raw.escalation_policy {
             self.reference(
                 sourced.at(policy),
@@ -569,6 +658,7 @@ impl Validator<'_> {
             channel: raw.channel.as_ref().map(|c| c.value.clone()),
             escalation_policy: raw.escalation_policy.as_ref().map(|p| p.value.clone()),
             urgency,
+            hold_tickets,
         })
     }
 

@@ -1066,3 +1066,105 @@ services:
     assert_eq!(at[1].0, 9);
     assert!(at[1].1.contains("`sometimes` is not one of"), "{}", at[1].1);
 }
+
+#[test]
+fn notification_rules_hold_tickets_and_low_urgency_escalation_are_read_and_checked() {
+    let people = "\
+channels:
+  - {name: push, type: log}
+  - {name: sms, type: sms, api_url: 'http://127.0.0.1:9/', account_sid: AC1,
+     auth_token: {file: twilio.token}, from: '+15550001111'}
+users:
+  - name: alice
+    time_zone: UTC
+    contact_methods:
+      - {channel: push}
+      - {name: text, channel: sms, to: '+353861234567'}
+    notification_rules:
+      high: [{contact: text, after: 2m}, {contact: push}]
+";
+    let services = "\
+services:
+  - name: checkout
+    team: ops
+    runbook: https://runbooks.example.com/checkout
+    hold_tickets: true
+    support_hours:
+      time_zone: UTC
+      windows: [{days: mon-fri, start: \"09:00\", end: \"17:00\"}]
+escalation_policies:
+  - name: gentle
+    escalate_low_urgency: true
+    steps: [{notify: [{user: alice}]}]
+";
+    let dir = with_base(&[
+        ("people.yaml", people),
+        ("services.yaml", services),
+        ("twilio.token", "secret"),
+    ]);
+    let config = load(dir.path()).expect("valid").config;
+    let rules = &config.users["alice"].notification_rules;
+    let high: Vec<(&str, i64)> = rules
+        .high
+        .iter()
+        .map(|r| (r.contact.as_str(), r.after.as_secs()))
+        .collect();
+    assert_eq!(high, [("text", 120), ("push", 0)]);
+    assert!(rules.low.is_empty(), "left out: the default");
+    assert!(config.services["checkout"].hold_tickets);
+    assert!(!config.services["triage"].hold_tickets, "the default");
+    assert!(config.escalation_policies["gentle"].escalate_low_urgency);
+
+    let people = people.replace(
+        "      high: [{contact: text, after: 2m}, {contact: push}]\n",
+        "      high: [{contact: txt}, {contact: push}, {contact: push, after: 1m}]
+      low: [{contact: text}, {contact: push, after: soon}]
+",
+    );
+    let services = services.replace(
+        "    support_hours:
+      time_zone: UTC
+      windows: [{days: mon-fri, start: \"09:00\", end: \"17:00\"}]
+",
+        "",
+    );
+    let dir = with_base(&[
+        ("people.yaml", &people),
+        ("services.yaml", &services),
+        ("twilio.token", "secret"),
+    ]);
+    let rejected = load(dir.path()).expect_err("bad rules");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(&str, u64, &str)> = found
+        .iter()
+        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
+        .map(|(file, line, _, _, message)| (file.as_str(), *line, message.as_str()))
+        .collect();
+    assert_eq!(at.len(), 5, "{found:#?}");
+    let expect = [
+        (
+            "people.yaml",
+            12,
+            "no contact method `txt`, did you mean `text`?",
+        ),
+        ("people.yaml", 12, "`push` appears twice"),
+        (
+            "people.yaml",
+            13,
+            "`text` rings a phone; low-urgency rules never wake anyone",
+        ),
+        ("people.yaml", 13, "after: "),
+        (
+            "services.yaml",
+            5,
+            "hold_tickets needs the service's `support_hours`",
+        ),
+    ];
+    for (file, line, words) in expect {
+        assert!(
+            at.iter()
+                .any(|(f, l, m)| *f == file && *l == line && m.contains(words)),
+            "{file}:{line} `{words}` in {at:#?}"
+        );
+    }
+}

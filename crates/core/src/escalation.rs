@@ -21,6 +21,9 @@ pub struct EscalationPolicy {
     pub steps: Vec<Step>,
     /// How many times the whole policy runs again after its first round.
     pub repeat: u32,
+    /// Whether low-urgency pages follow every step too; by default they
+    /// stop after the first, so that they never climb to someone asleep.
+    pub escalate_low_urgency: bool,
 }
 
 /// One step: whom to notify, and how long to wait for an acknowledgement
@@ -202,6 +205,7 @@ mod tests {
     fn policy(repeat: u32) -> EscalationPolicy {
         EscalationPolicy {
             name: "payments".into(),
+            escalate_low_urgency: false,
             steps: vec![
                 Step {
                     targets: vec![Target::Schedule("primary".into())],
@@ -334,6 +338,7 @@ mod tests {
         let mut resolve = directory(false);
         let both = EscalationPolicy {
             name: "both".into(),
+            escalate_low_urgency: false,
             steps: vec![Step {
                 targets: vec![
                     Target::Schedule("primary".into()),
@@ -365,6 +370,7 @@ mod tests {
         );
         let empty = EscalationPolicy {
             name: "empty".into(),
+            escalate_low_urgency: false,
             steps: Vec::new(),
             repeat: 3,
         };

@@ -40,4 +40,4 @@ pub use integration::Integration;
 pub use secret::Secret;
 pub use service::{Service, SupportHours, Urgency, UrgencyRule};
 pub use team::Team;
-pub use user::{ContactMethod, User};
+pub use user::{ContactMethod, NotificationRule, NotificationRules, User};

@@ -22,6 +22,9 @@ pub struct Service {
     pub escalation_policy: Option<String>,
     /// How urgent its pages are.
     pub urgency: UrgencyRule,
+    /// Tickets opened outside support hours are told when they begin (the
+    /// ticket is recorded at once; only its notifications wait).
+    pub hold_tickets: bool,
 }
 
 /// How urgent a service's pages are.
@@ -73,6 +76,32 @@ impl SupportHours {
         let local = at.to_zoned(self.time_zone.clone()).datetime();
         self.windows.iter().any(|w| w.contains(local))
     }
+
+    /// `at` itself when it is inside support hours, else when they next
+    /// begin (within a week and a day: every window recurs weekly). A
+    /// start that falls in a daylight-saving gap moves forward, as
+    /// handoffs do.
+    pub fn next_opening(&self, at: Timestamp) -> Option<Timestamp> {
+        if self.contains(at) {
+            return Some(at);
+        }
+        let today = at.to_zoned(self.time_zone.clone()).date();
+        (0..=8)
+            .filter_map(|days| today.checked_add(jiff::Span::new().days(days)).ok())
+            .flat_map(|day| {
+                self.windows
+                    .iter()
+                    .filter(move |w| w.days.contains(day.weekday()))
+                    .filter_map(move |w| {
+                        self.time_zone
+                            .to_ambiguous_timestamp(day.to_datetime(w.start))
+                            .compatible()
+                            .ok()
+                    })
+            })
+            .filter(|start| *start > at)
+            .min()
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +135,7 @@ mod tests {
             channel: None,
             escalation_policy: None,
             urgency: UrgencyRule::SupportHours,
+            hold_tickets: false,
         };
         // Friday 2026-11-20: 10:00 Dublin is inside, 23:00 outside.
         assert_eq!(
@@ -134,5 +164,36 @@ mod tests {
         assert!(!hours.contains(at("2026-07-03T16:30:00Z")));
         // Saturday.
         assert!(!hours.contains(at("2026-11-21T12:00:00Z")));
+    }
+
+    #[test]
+    fn support_hours_next_open_at_the_next_window_start() {
+        let hours = dublin_office_hours();
+        // Inside: at once.
+        assert_eq!(
+            hours.next_opening(at("2026-11-20T10:00:00Z")),
+            Some(at("2026-11-20T10:00:00Z"))
+        );
+        // Friday evening: Monday 09:00 Dublin (winter, UTC+0).
+        assert_eq!(
+            hours.next_opening(at("2026-11-20T17:00:00Z")),
+            Some(at("2026-11-23T09:00:00Z"))
+        );
+        // Early Tuesday: the same morning.
+        assert_eq!(
+            hours.next_opening(at("2026-11-24T06:30:00Z")),
+            Some(at("2026-11-24T09:00:00Z"))
+        );
+        // Saturday 2026-03-28 evening: Monday 09:00 is in summer time
+        // (UTC+1), after the change on the 29th.
+        assert_eq!(
+            hours.next_opening(at("2026-03-28T20:00:00Z")),
+            Some(at("2026-03-30T08:00:00Z"))
+        );
+        let never = SupportHours {
+            time_zone: TimeZone::UTC,
+            windows: Vec::new(),
+        };
+        assert_eq!(never.next_opening(at("2026-11-20T10:00:00Z")), None);
     }
 }

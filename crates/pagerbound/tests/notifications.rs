@@ -565,3 +565,147 @@ fn a_paced_phone_gets_what_was_held_in_one_later_message() {
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(twilio.received().len(), 2, "three pages, two texts");
 }
+
+/// Notification rules: alice is pushed at once and texted five seconds
+/// later, only if she has not acknowledged by then. The page she
+/// acknowledges is never texted (its text is cancelled, and says why);
+/// the one she leaves is texted after the delay.
+#[test]
+fn a_later_contact_method_is_used_only_while_the_page_is_unacknowledged() {
+    let receiver = Receiver::start();
+    // The rules ride in after the contact methods, in alice's entry.
+    let contacts = "[{name: push, channel: push}, {name: text, channel: text}]
+    notification_rules:
+      high: [{contact: push}, {contact: text, after: 5s}]";
+    let (server, token) = serve(
+        &format!(
+            "[{}, {}]",
+            webhook("push", &receiver),
+            webhook("text", &receiver)
+        ),
+        contacts,
+        "{}",
+    );
+    let alice = server.create_token("alice", "responder");
+    fire_one(&server, &token, "Answered");
+    let pushed = receiver.wait_for(1);
+    assert_eq!(pushed[0].path, "/push");
+    let answered = &messages(&pushed[0])[0];
+    assert_eq!(answered["title"], "Answered is burning the error budget");
+    let answered_id = answered["page"]["id"].as_i64().expect("page id");
+    let (status, body) = server.post(
+        &format!("/api/v1/pages/{answered_id}/ack"),
+        &format!("Bearer {alice}"),
+        "{}",
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let fired = std::time::Instant::now();
+    fire_one(&server, &token, "Unanswered");
+    let requests = receiver.wait_until("the text of the unanswered page", |received| {
+        received.iter().any(|r| r.path == "/text")
+    });
+    assert!(
+        fired.elapsed() >= Duration::from_secs(5),
+        "the text waits for its delay"
+    );
+    let texts: Vec<&Received> = requests.iter().filter(|r| r.path == "/text").collect();
+    assert_eq!(texts.len(), 1, "only the unanswered page is texted");
+    let titles: Vec<Value> = messages(texts[0])
+        .iter()
+        .map(|m| m["title"].clone())
+        .collect();
+    assert_eq!(titles, [json!("Unanswered is burning the error budget")]);
+
+    let viewer = server.create_token("alice", "viewer");
+    let cancelled: Vec<Value> = notifications(&server, &viewer)
+        .into_iter()
+        .filter(|n| n["state"] == "cancelled")
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+    assert_eq!(cancelled[0]["page_id"], answered_id);
+    assert_eq!(cancelled[0]["destination"]["contact"], "text");
+    assert_eq!(
+        cancelled[0]["last_error"],
+        "cancelled: acknowledged by alice"
+    );
+}
+
+/// A service that holds tickets: one opened outside support hours is
+/// recorded at once, and its notification waits for the hours to begin.
+#[test]
+fn a_ticket_outside_support_hours_is_told_when_they_begin() {
+    let receiver = Receiver::start();
+    // Support hours that begin in two hours' time (UTC, every day) and
+    // last one hour: now is outside them.
+    let now = jiff::Timestamp::now();
+    let opens = now
+        .checked_add(jiff::SignedDuration::from_hours(2))
+        .expect("later");
+    let opens_at = opens
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%H:%M")
+        .to_string();
+    let closes_at = opens
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .expect("later")
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%H:%M")
+        .to_string();
+    let (token, digest) = integration_token("prometheus");
+    let config = config(
+        &digest,
+        &format!("[{}]", webhook("hook", &receiver)),
+        "[{channel: hook}]",
+        "{}",
+    )
+    .replace(
+        "    runbook: https://runbooks.example.com/checkout\n",
+        &format!(
+            "    runbook: https://runbooks.example.com/checkout
+    hold_tickets: true
+    support_hours:
+      time_zone: UTC
+      windows: [{{days: mon-sun, start: '{opens_at}', end: '{closes_at}'}}]
+"
+        ),
+    );
+    let mut server =
+        Pagerbound::configure(&[("pagerbound.yaml", &config), ("hook.secret", SECRET)]);
+    server.start();
+    // No `slo` label: the route makes it a ticket.
+    let (status, body) = server.post(
+        "/api/v2/alerts",
+        &format!("Bearer {token}"),
+        &json!([{"labels": {"alertname": "DiskFilling", "service": "checkout"}}]).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let viewer = server.create_token("alice", "viewer");
+    let held = wait_until(PATIENCE, "the ticket's notification", || {
+        notifications(&server, &viewer)
+            .into_iter()
+            .next()
+            .ok_or_else(|| "none yet".to_owned())
+    });
+    assert_eq!(held["state"], "pending");
+    assert_eq!(held["message"]["subject"], "ticket");
+    let due: jiff::Timestamp = held["next_attempt_at"]
+        .as_str()
+        .expect("next_attempt_at")
+        .parse()
+        .expect("a timestamp");
+    // Due at the opening minute (the window starts on the minute).
+    let minute = |t: jiff::Timestamp| t.as_second().div_euclid(60);
+    assert_eq!(minute(due), minute(opens), "due {due}, hours open {opens}");
+    let tickets = server.get_json("/api/v1/tickets", &viewer);
+    assert_eq!(
+        tickets.as_array().map(Vec::len),
+        Some(1),
+        "recorded at once"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        receiver.received().is_empty(),
+        "nothing is sent before then"
+    );
+}

@@ -13,10 +13,15 @@ use serde_json::{Value, json};
 const INGEST_TOKEN: &str = "test-prometheus-token-0123456789";
 
 async fn start(backend: Backend, first_wait: &str) -> TestServer {
-    start_with(backend, first_wait, "high").await
+    start_with(backend, first_wait, "high", false).await
 }
 
-async fn start_with(backend: Backend, first_wait: &str, urgency: &str) -> TestServer {
+async fn start_with(
+    backend: Backend,
+    first_wait: &str,
+    urgency: &str,
+    escalate_low_urgency: bool,
+) -> TestServer {
     let files = config_with(
         [
             three_people(),
@@ -62,6 +67,7 @@ schedules:
 escalation_policies:
   - name: payments
     repeat: 1
+    escalate_low_urgency: {escalate_low_urgency}
     steps:
       - notify: [{{schedule: primary}}]
         escalate_after: {first_wait}
@@ -285,7 +291,7 @@ async fn an_acknowledgement_stops_the_escalation(backend: Backend) {
 }
 
 async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
-    let test = start_with(backend, "1s", "low").await;
+    let test = start_with(backend, "1s", "low", false).await;
     let id = open_page(&test).await;
     eventually("the first step", || async {
         (steps(&test, id).await.len() == 1).then_some(())
@@ -324,6 +330,7 @@ async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
         json!([{
             "name": "payments",
             "repeat": 1,
+            "escalate_low_urgency": false,
             "steps": [
                 {"notify": [{"schedule": "primary"}], "escalate_after": "1s"},
                 {"notify": [{"schedule": "secondary"}], "escalate_after": "1s"},
@@ -334,8 +341,23 @@ async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
     test.stop().await;
 }
 
+/// A policy may let low-urgency pages climb: then they follow every step.
+async fn a_policy_may_escalate_low_urgency_pages(backend: Backend) {
+    let test = start_with(backend, "1s", "low", true).await;
+    let id = open_page(&test).await;
+    eventually("the third step", || async {
+        (steps(&test, id).await.len() >= 3).then_some(())
+    })
+    .await;
+    let fired = steps(&test, id).await;
+    assert_eq!(fired[0], (1, 1, names(&["alice"])));
+    assert_eq!(fired[2], (3, 1, names(&["bob"])));
+    test.stop().await;
+}
+
 on_both_backends!(
     nobody_answers_so_every_step_fires_and_the_policy_repeats,
     an_acknowledgement_stops_the_escalation,
     a_low_urgency_page_stops_after_the_first_step,
+    a_policy_may_escalate_low_urgency_pages,
 );

@@ -34,6 +34,7 @@ fn notification_from_row(row: &PgRow) -> Result<Notification> {
         created_at: instant(row, "created_at")?,
         updated_at: instant(row, "updated_at")?,
         delivered_at: optional_instant(row, "delivered_at")?,
+        until_acknowledged: column(row, "until_acknowledged")?,
     })
 }
 
@@ -47,6 +48,8 @@ struct PlanRow<'a> {
     destination: &'a pagerbound_core::notify::Destination,
     message: &'a pagerbound_core::notify::Message,
     created_at: Timestamp,
+    due_at: Timestamp,
+    until_acknowledged: bool,
 }
 
 #[async_trait]
@@ -104,6 +107,8 @@ impl Outbox for PostgresStore {
                 destination: &n.destination,
                 message: &n.message,
                 created_at: n.created_at,
+                due_at: n.due_at,
+                until_acknowledged: n.until_acknowledged,
             })
             .collect();
         let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
@@ -111,11 +116,12 @@ impl Outbox for PostgresStore {
             sqlx::query(
                 "INSERT INTO notifications
                      (key, source, page_id, destination_key, destination, message, state, attempts,
-                      next_attempt_at, created_at, updated_at)
+                      next_attempt_at, created_at, updated_at, until_acknowledged)
                  SELECT x.key, x.source, x.page_id, x.destination_key, x.destination, x.message,
-                        'pending', 0, x.created_at, x.created_at, x.created_at
+                        'pending', 0, x.due_at, x.created_at, x.created_at, x.until_acknowledged
                  FROM jsonb_to_recordset($1::text::jsonb) AS x(key text, source text, page_id bigint,
-                      destination_key text, destination jsonb, message jsonb, created_at timestamptz)
+                      destination_key text, destination jsonb, message jsonb, created_at timestamptz,
+                      due_at timestamptz, until_acknowledged boolean)
                  ON CONFLICT (source, destination_key) DO NOTHING",
             )
             .bind(to_json_text(&rows)?)
@@ -170,10 +176,27 @@ impl Outbox for PostgresStore {
         notice_from_row(&row)
     }
 
+    async fn cancel_notifications(&self, page_id: i64, reason: &str, at: Timestamp) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE notifications SET state = 'cancelled', last_error = $2, updated_at = $3
+             WHERE page_id = $1 AND state = 'pending' AND until_acknowledged AND attempts = 0",
+        )
+        .bind(page_id)
+        .bind(reason)
+        .bind(at.to_sqlx())
+        .execute(&self.pool)
+        .await
+        .map_err(query_error(String::new))?;
+        Ok(done.rows_affected())
+    }
+
     async fn due_notifications(&self, now: Timestamp, limit: u32) -> Result<Vec<Notification>> {
         let rows = sqlx::query(
-            "SELECT * FROM notifications
-             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+            "SELECT n.* FROM notifications n
+             WHERE n.state = 'pending' AND n.next_attempt_at <= $1
+               AND (NOT n.until_acknowledged
+                    OR EXISTS (SELECT 1 FROM pages p WHERE p.id = n.page_id AND p.state = 'triggered'))
+             ORDER BY n.id LIMIT $2",
         )
         .bind(now.to_sqlx())
         .bind(i64::from(limit))

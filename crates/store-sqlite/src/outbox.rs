@@ -38,6 +38,7 @@ fn notification_from_row(row: &SqliteRow) -> Result<Notification> {
         created_at: timestamp(column(row, "created_at")?)?,
         updated_at: timestamp(column(row, "updated_at")?)?,
         delivered_at: optional_timestamp(column(row, "delivered_at")?)?,
+        until_acknowledged: column(row, "until_acknowledged")?,
     })
 }
 
@@ -112,8 +113,8 @@ impl Outbox for SqliteStore {
             sqlx::query(
                 "INSERT INTO notifications
                      (key, source, page_id, destination_key, destination, message, state, attempts,
-                      next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7)
+                      next_attempt_at, created_at, updated_at, until_acknowledged)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?8, ?7, ?7, ?9)
                  ON CONFLICT (source, destination_key) DO NOTHING",
             )
             .bind(&n.key)
@@ -123,6 +124,8 @@ impl Outbox for SqliteStore {
             .bind(to_json(&n.destination)?)
             .bind(to_json(&n.message)?)
             .bind(created)
+            .bind(millis(n.due_at))
+            .bind(n.until_acknowledged)
             .execute(&mut *tx)
             .await
             .map_err(query_error(String::new))?;
@@ -168,10 +171,27 @@ impl Outbox for SqliteStore {
         notice_from_row(&row)
     }
 
+    async fn cancel_notifications(&self, page_id: i64, reason: &str, at: Timestamp) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE notifications SET state = 'cancelled', last_error = ?2, updated_at = ?3
+             WHERE page_id = ?1 AND state = 'pending' AND until_acknowledged AND attempts = 0",
+        )
+        .bind(page_id)
+        .bind(reason)
+        .bind(millis(at))
+        .execute(&self.writer)
+        .await
+        .map_err(query_error(String::new))?;
+        Ok(done.rows_affected())
+    }
+
     async fn due_notifications(&self, now: Timestamp, limit: u32) -> Result<Vec<Notification>> {
         let rows = sqlx::query(
-            "SELECT * FROM notifications
-             WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+            "SELECT n.* FROM notifications n
+             WHERE n.state = 'pending' AND n.next_attempt_at <= ?1
+               AND (NOT n.until_acknowledged
+                    OR EXISTS (SELECT 1 FROM pages p WHERE p.id = n.page_id AND p.state = 'triggered'))
+             ORDER BY n.id LIMIT ?2",
         )
         .bind(millis(now))
         .bind(i64::from(limit))

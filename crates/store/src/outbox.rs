@@ -8,7 +8,10 @@
 //! destination make a notification unique).
 //!
 //! A notification then goes pending → sending → delivered, or back to
-//! pending with a later attempt time, or failed once attempts run out. The
+//! pending with a later attempt time, or failed once attempts run out. One
+//! that is due later and only while its page is unacknowledged (a later
+//! contact method of a notification rule) is cancelled instead when the
+//! page is acknowledged, snoozed or resolved first. The
 //! notifications sent together to one destination share a bundle key,
 //! which they keep across retries: a receiver sees the same idempotency key
 //! on every attempt.
@@ -64,6 +67,9 @@ pub enum NotificationState {
     Delivered,
     /// Every attempt failed, or the receiver refused it for good.
     Failed,
+    /// Never sent: its page was acknowledged, snoozed or resolved before
+    /// it was due.
+    Cancelled,
 }
 
 impl NotificationState {
@@ -73,6 +79,7 @@ impl NotificationState {
             NotificationState::Sending => "sending",
             NotificationState::Delivered => "delivered",
             NotificationState::Failed => "failed",
+            NotificationState::Cancelled => "cancelled",
         }
     }
 
@@ -82,6 +89,7 @@ impl NotificationState {
             NotificationState::Sending,
             NotificationState::Delivered,
             NotificationState::Failed,
+            NotificationState::Cancelled,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -98,6 +106,11 @@ pub struct NewNotification {
     pub destination: Destination,
     pub message: Message,
     pub created_at: Timestamp,
+    /// When the first attempt is due: `created_at`, or later for a later
+    /// contact method or a ticket held until support hours.
+    pub due_at: Timestamp,
+    /// Send only while the page is still triggered.
+    pub until_acknowledged: bool,
 }
 
 /// A recorded notification.
@@ -119,6 +132,8 @@ pub struct Notification {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
+    /// Sent only while the page is still triggered.
+    pub until_acknowledged: bool,
 }
 
 /// An event of a page's timeline that has not been planned yet.
@@ -167,7 +182,14 @@ pub trait Outbox {
         at: Timestamp,
     ) -> Result<Notice>;
 
-    /// Pending notifications whose attempt is due, oldest first.
+    /// Cancels the page's notifications that wait for it to stay
+    /// unacknowledged and have not been attempted, saying `reason`.
+    /// Answers how many.
+    async fn cancel_notifications(&self, page_id: i64, reason: &str, at: Timestamp) -> Result<u64>;
+
+    /// Pending notifications whose attempt is due, oldest first; those that
+    /// are sent only while their page is triggered are left out once it is
+    /// not, even before they are cancelled.
     async fn due_notifications(&self, now: Timestamp, limit: u32) -> Result<Vec<Notification>>;
 
     /// Starts an attempt for these notifications, sent together as bundle

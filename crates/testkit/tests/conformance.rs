@@ -53,6 +53,7 @@ on_both_backends!(
     failed_attempts_are_retried_or_given_up,
     notifications_left_sending_are_released,
     notices_are_planned_and_purged,
+    later_contact_methods_wait_and_are_cancelled_by_an_ack,
     responses_change_pages_once,
     feedback_is_replaced_and_counted,
     secrets_are_created_once,

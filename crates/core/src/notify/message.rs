@@ -3,6 +3,7 @@
 //! same words, and the outbox records exactly what was said.
 
 use crate::alert::Labels;
+use crate::service::Urgency;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -95,8 +96,14 @@ impl Message {
     /// responder. Acknowledgements and resolutions inform; they never wake
     /// anyone.
     pub fn is_urgent(&self) -> bool {
+        self.asks_for_responder() && !self.low_urgency
+    }
+
+    /// Whether this message asks someone to take a page (whatever its
+    /// urgency): the news that notification rules pace, method after
+    /// method, until the page is acknowledged.
+    pub fn asks_for_responder(&self) -> bool {
         self.subject == Subject::Page
-            && !self.low_urgency
             && matches!(
                 self.event.as_str(),
                 "triggered"
@@ -106,6 +113,15 @@ impl Message {
                     | "snooze_ended"
                     | "reassigned"
             )
+    }
+
+    /// The urgency whose notification rules apply.
+    pub fn urgency(&self) -> Urgency {
+        if self.low_urgency {
+            Urgency::Low
+        } else {
+            Urgency::High
+        }
     }
 
     /// One line for a title or a text message: `[PAGE] checkout: High

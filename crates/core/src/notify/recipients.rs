@@ -11,6 +11,7 @@ use super::message::Message;
 use crate::channel::{Channel, ChannelKind};
 use crate::service::Service;
 use crate::user::User;
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,21 +56,41 @@ fn interrupts(kind: &ChannelKind) -> bool {
     matches!(kind, ChannelKind::Sms(_) | ChannelKind::Voice(_))
 }
 
+/// A destination, and how long after the news it is used: a later contact
+/// method of a person's notification rules.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Addressed {
+    pub destination: Destination,
+    pub after: SignedDuration,
+}
+
+impl Addressed {
+    fn now(destination: Destination) -> Addressed {
+        Addressed {
+            destination,
+            after: SignedDuration::ZERO,
+        }
+    }
+}
+
 /// Where `message` goes: `responders` are the people who answer for it
-/// (see the module's description), `service` its service. Each destination
-/// appears once, in a stable order.
+/// (see the module's description), `service` its service. A message that
+/// asks for a responder follows each person's notification rules for its
+/// urgency, delays included; other news goes at once to the methods their
+/// rules use at once. Each destination appears once, in a stable order.
 pub fn destinations(
     message: &Message,
     service: Option<&Service>,
     responders: &[&User],
     channels: &BTreeMap<String, Channel>,
-) -> Vec<Destination> {
+) -> Vec<Addressed> {
     let may_ring = message.is_urgent();
+    let asks = message.asks_for_responder();
     let mut out = Vec::new();
     if let Some(channel) = service.and_then(|s| s.channel.as_deref())
         && channels.contains_key(channel)
     {
-        out.push(Destination::channel(channel));
+        out.push(Addressed::now(Destination::channel(channel)));
     }
     // Tickets and notices go to the service's channel when it has one; the
     // people hear of them only when there is none.
@@ -79,24 +100,28 @@ pub fn destinations(
     };
     if to_people {
         for user in responders {
-            for method in &user.contact_methods {
+            for (method, after) in user.contact_plan(message.urgency()) {
                 let Some(channel) = channels.get(&method.channel) else {
                     continue;
                 };
-                if interrupts(&channel.kind) && !may_ring {
+                if (interrupts(&channel.kind) && !may_ring) || (!asks && !after.is_zero()) {
                     continue;
                 }
-                out.push(Destination {
-                    channel: method.channel.clone(),
-                    user: Some(user.name.clone()),
-                    contact: Some(method.name.clone()),
-                    to: method.to.clone(),
+                out.push(Addressed {
+                    destination: Destination {
+                        channel: method.channel.clone(),
+                        user: Some(user.name.clone()),
+                        contact: Some(method.name.clone()),
+                        to: method.to.clone(),
+                    },
+                    after,
                 });
             }
         }
     }
+    // Sorted, a destination's soonest use comes first and is the one kept.
     out.sort();
-    out.dedup();
+    out.dedup_by(|later, sooner| later.destination == sooner.destination);
     out
 }
 
@@ -107,7 +132,7 @@ mod tests {
     use crate::notify::Subject;
     use crate::notify::message::tests::page_message;
     use crate::secret::Secret;
-    use crate::user::ContactMethod;
+    use crate::user::{ContactMethod, NotificationRule, NotificationRules};
     use jiff::tz::TimeZone;
 
     fn channels() -> BTreeMap<String, Channel> {
@@ -164,6 +189,7 @@ mod tests {
                 method("sms", "+15550100"),
                 method("voice", "+15550100"),
             ],
+            notification_rules: NotificationRules::default(),
         }
     }
 
@@ -177,11 +203,12 @@ mod tests {
             channel: channel.map(str::to_owned),
             escalation_policy: None,
             urgency: crate::service::UrgencyRule::High,
+            hold_tickets: false,
         }
     }
 
-    fn keys(destinations: &[Destination]) -> Vec<String> {
-        destinations.iter().map(Destination::key).collect()
+    fn keys(destinations: &[Addressed]) -> Vec<String> {
+        destinations.iter().map(|a| a.destination.key()).collect()
     }
 
     #[test]
@@ -207,9 +234,13 @@ mod tests {
         assert_eq!(to.len(), want.len(), "each destination once");
         let alice_push = to
             .iter()
-            .find(|d| d.key() == "user:alice/push")
+            .find(|a| a.destination.key() == "user:alice/push")
             .expect("push");
-        assert_eq!(alice_push.to.as_deref(), Some("alice-topic"));
+        assert_eq!(alice_push.destination.to.as_deref(), Some("alice-topic"));
+        assert!(
+            to.iter().all(|a| a.after.is_zero()),
+            "no rules: all at once"
+        );
     }
 
     #[test]
@@ -250,5 +281,50 @@ mod tests {
             &channels(),
         );
         assert!(to.is_empty());
+    }
+
+    fn with_rules(mut user: User) -> User {
+        let rule = |contact: &str, minutes| NotificationRule {
+            contact: contact.to_owned(),
+            after: SignedDuration::from_mins(minutes),
+        };
+        user.notification_rules = NotificationRules {
+            high: vec![rule("push", 0), rule("sms", 2), rule("voice", 5)],
+            low: vec![rule("push", 0)],
+        };
+        user
+    }
+
+    fn delays(to: &[Addressed]) -> Vec<(String, i64)> {
+        to.iter()
+            .map(|a| (a.destination.key(), a.after.as_secs() / 60))
+            .collect()
+    }
+
+    #[test]
+    fn notification_rules_pace_a_page_and_tell_news_at_once() {
+        let alice = with_rules(user("alice"));
+        let to = destinations(&page_message("triggered", 1), None, &[&alice], &channels());
+        assert_eq!(
+            delays(&to),
+            [
+                ("user:alice/push".to_owned(), 0),
+                ("user:alice/sms".to_owned(), 2),
+                ("user:alice/voice".to_owned(), 5)
+            ]
+        );
+        // An acknowledgement is news: the methods used at once, no later.
+        let to = destinations(
+            &page_message("acknowledged", 1),
+            None,
+            &[&alice],
+            &channels(),
+        );
+        assert_eq!(delays(&to), [("user:alice/push".to_owned(), 0)]);
+        // Low urgency follows the low rules.
+        let mut low = page_message("triggered", 1);
+        low.low_urgency = true;
+        let to = destinations(&low, None, &[&alice], &channels());
+        assert_eq!(delays(&to), [("user:alice/push".to_owned(), 0)]);
     }
 }

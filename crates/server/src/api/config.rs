@@ -34,10 +34,23 @@ pub(crate) async fn users(_auth: Auth<need::Viewer>, State(state): State<AppStat
                 "contact_methods": u.contact_methods.iter()
                     .map(|c| json!({ "name": c.name, "channel": c.channel }))
                     .collect::<Vec<_>>(),
+                // As configured: an empty list means every method at once.
+                "notification_rules": {
+                    "high": rules(&u.notification_rules.high),
+                    "low": rules(&u.notification_rules.low),
+                },
             })
         })
         .collect();
     Json(json!(users))
+}
+
+/// `[{contact, after_seconds}]`: when each method is used for a page.
+fn rules(rules: &[pagerbound_core::NotificationRule]) -> Vec<Value> {
+    rules
+        .iter()
+        .map(|rule| json!({ "contact": rule.contact, "after_seconds": rule.after.as_secs() }))
+        .collect()
 }
 
 pub(crate) async fn services(
@@ -73,6 +86,7 @@ pub(crate) async fn services(
                     UrgencyRule::SupportHours => "support_hours",
                 },
                 "urgency_now": s.urgency_at(crate::clock::now()),
+                "hold_tickets": s.hold_tickets,
             })
         })
         .collect();
@@ -93,6 +107,7 @@ pub(crate) async fn escalation_policies(
             json!({
                 "name": p.name,
                 "repeat": p.repeat,
+                "escalate_low_urgency": p.escalate_low_urgency,
                 "steps": p.steps.iter().map(|step| json!({
                     "notify": step.targets,
                     "escalate_after": step.escalate_after,

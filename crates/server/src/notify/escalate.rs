@@ -85,9 +85,14 @@ async fn fire(
             .advance_escalation(record.page_id, from, Some(&event), None)
             .await;
     };
-    // A low-urgency page is told to the first step and goes no further:
-    // it must not climb until it finds someone to wake.
-    let next = if low_urgency { None } else { step.next };
+    // A low-urgency page is told to the first step and goes no further
+    // (unless its policy says otherwise): it must not climb until it finds
+    // someone to wake.
+    let next = if low_urgency && !policy.escalate_low_urgency {
+        None
+    } else {
+        step.next
+    };
     let event = PageEvent {
         at: now,
         kind: ESCALATED.to_owned(),

@@ -2,10 +2,10 @@
 //! outbox, each with its destination and its words.
 
 use crate::action_links::{Key, LinkAction, claims, offers};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use pagerbound_config::Config;
 use pagerbound_core::id::uuid_v4;
-use pagerbound_core::notify::recipients::destinations;
+use pagerbound_core::notify::recipients::{Addressed, destinations};
 use pagerbound_core::notify::{AlertSummary, Destination, Links, Message, PageSummary, Subject};
 use pagerbound_core::routing::Class;
 use pagerbound_core::{Urgency, User};
@@ -37,6 +37,57 @@ fn news(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// Why an event makes moot what waits for its page to stay
+/// unacknowledged, if it does.
+fn moot(event: &PageEvent) -> Option<String> {
+    let what = match event.kind.as_str() {
+        "acknowledged" => "acknowledged",
+        "resolved" => "resolved",
+        _ => return None,
+    };
+    Some(match event.detail["by"].as_str() {
+        Some(by) => format!("cancelled: {what} by {by}"),
+        None => format!("cancelled: {what}"),
+    })
+}
+
+/// When a page event's notifications are due.
+struct Due {
+    /// When the event happened: later contact methods count from it.
+    announced: Timestamp,
+    now: Timestamp,
+    /// A ticket opened outside support hours waits for them to begin.
+    held_until: Option<Timestamp>,
+}
+
+impl Due {
+    fn of(config: &Config, page: &Page, event: &PageEvent, now: Timestamp) -> Due {
+        let held_until = config
+            .services
+            .get(&page.service)
+            .filter(|service| service.hold_tickets && page.class == Class::Ticket)
+            .and_then(|service| service.support_hours.as_ref()?.next_opening(now))
+            .filter(|opening| *opening > now);
+        Due {
+            announced: event.at,
+            now,
+            held_until,
+        }
+    }
+
+    /// Due `after` the announcement (at once for no delay; a planner that
+    /// is late sends what is overdue at once), and never before a held
+    /// ticket's support hours.
+    fn at(&self, after: SignedDuration) -> Timestamp {
+        let paced = if after.is_zero() {
+            self.now
+        } else {
+            self.announced.checked_add(after).unwrap_or(self.now)
+        };
+        self.held_until.map_or(paced, |held| held.max(paced))
+    }
+}
+
 /// Plans everything unplanned; answers how many notifications it recorded.
 pub(super) async fn plan_all(
     store: &dyn Store,
@@ -50,10 +101,19 @@ pub(super) async fn plan_all(
         if events.is_empty() && notices.is_empty() {
             return Ok(planned);
         }
-        let mut notifications = Vec::new();
+        let mut notifications: Vec<NewNotification> = Vec::new();
         // Read once a round, and only when there is a page to link to.
         let mut key: Option<Key> = None;
         for event in &events {
+            // What waits for the page to stay unacknowledged is moot now:
+            // what this batch planned before, and what earlier ones stored.
+            if let Some(reason) = moot(&event.event) {
+                notifications
+                    .retain(|n| !(n.page_id == Some(event.page_id) && n.until_acknowledged));
+                store
+                    .cancel_notifications(event.page_id, &reason, now)
+                    .await?;
+            }
             let Some(name) = news(&event.event.kind) else {
                 continue;
             };
@@ -105,7 +165,10 @@ pub(super) async fn plan_all(
                 .services
                 .get(&page.service)
                 .filter(|_| !escalated || first_step);
-            for destination in destinations(&message, service, &people, &config.channels) {
+            let due = Due::of(config, &page, &event.event, now);
+            for Addressed { destination, after } in
+                destinations(&message, service, &people, &config.channels)
+            {
                 let mut message = message.clone();
                 if offers(&page, LinkAction::Resolve) {
                     if key.is_none() {
@@ -128,6 +191,8 @@ pub(super) async fn plan_all(
                     destination,
                     message,
                     created_at: now,
+                    due_at: due.at(after),
+                    until_acknowledged: !after.is_zero(),
                 });
             }
             // Shadows observe: a marked copy, with no links that act.
@@ -145,7 +210,9 @@ pub(super) async fn plan_all(
                     };
                     let mut message = message.clone();
                     message.shadow_of = Some(shadowing.to_owned());
-                    for destination in destinations(&message, None, &[user], &config.channels) {
+                    for Addressed { destination, after } in
+                        destinations(&message, None, &[user], &config.channels)
+                    {
                         notifications.push(NewNotification {
                             key: uuid_v4(rand::random()),
                             source: Source::PageEvent(event.id),
@@ -153,6 +220,8 @@ pub(super) async fn plan_all(
                             destination,
                             message: message.clone(),
                             created_at: now,
+                            due_at: due.at(after),
+                            until_acknowledged: !after.is_zero(),
                         });
                     }
                 }
@@ -160,7 +229,7 @@ pub(super) async fn plan_all(
         }
         for notice in &notices {
             let message = notice_message(config, notice);
-            for destination in notice_destinations(config, notice, &message) {
+            for Addressed { destination, .. } in notice_destinations(config, notice, &message) {
                 notifications.push(NewNotification {
                     key: uuid_v4(rand::random()),
                     source: Source::Notice(notice.id),
@@ -168,6 +237,8 @@ pub(super) async fn plan_all(
                     destination,
                     message: message.clone(),
                     created_at: now,
+                    due_at: now,
+                    until_acknowledged: false,
                 });
             }
         }
@@ -378,12 +449,15 @@ fn notice_message(config: &Config, notice: &Notice) -> Message {
 
 /// A delivery failure goes to the fallback channel when there is one; other
 /// notices (and failures without one) to the service's channel or team.
-fn notice_destinations(config: &Config, notice: &Notice, message: &Message) -> Vec<Destination> {
+fn notice_destinations(config: &Config, notice: &Notice, message: &Message) -> Vec<Addressed> {
     if notice.kind == DELIVERY_FAILED
         && let Some(fallback) = &config.settings.notifications.fallback_channel
         && config.channels.contains_key(fallback)
     {
-        return vec![Destination::channel(fallback)];
+        return vec![Addressed {
+            destination: Destination::channel(fallback),
+            after: SignedDuration::ZERO,
+        }];
     }
     if let Some(recipient) = &notice.recipient {
         let person: Vec<&User> = config.users.get(recipient).into_iter().collect();

@@ -42,6 +42,8 @@ fn planned(key: &str, event: &UnplannedEvent, to: Destination) -> NewNotificatio
         destination: to,
         message: message(&event.event.kind, event.page_id),
         created_at: at("2026-11-21T10:00:31Z"),
+        due_at: at("2026-11-21T10:00:31Z"),
+        until_acknowledged: false,
     }
 }
 
@@ -349,6 +351,8 @@ pub async fn notices_are_planned_and_purged(store: &dyn Store) {
                 destination: to.clone(),
                 message: message("delivery_failed", 0),
                 created_at: at("2026-11-21T10:00:01Z"),
+                due_at: at("2026-11-21T10:00:01Z"),
+                until_acknowledged: false,
             }],
             &[],
             &[notice.id, handoff.id],
@@ -399,4 +403,129 @@ pub async fn notices_are_planned_and_purged(store: &dyn Store) {
             .expect("list")
             .is_empty()
     );
+}
+
+/// A later contact method is due when its delay has passed, is left out
+/// once its page is acknowledged, and is cancelled (only it: what was
+/// attempted or is not conditional stays) with the reason.
+pub async fn later_contact_methods_wait_and_are_cancelled_by_an_ack(store: &dyn Store) {
+    let ids = some_alert_ids(store, 1).await;
+    let page = store
+        .open_page(&new_page(Class::Page, ids, "2026-11-21T10:00:30Z"))
+        .await
+        .expect("open");
+    let events = store.unplanned_page_events(100).await.expect("unplanned");
+    let opened = events
+        .iter()
+        .find(|e| e.page_id == page.id)
+        .expect("opened");
+    let mut sms = person("alice");
+    sms.channel = "sms".to_owned();
+    sms.contact = Some("text".to_owned());
+    let mut voice = person("alice");
+    voice.channel = "voice".to_owned();
+    voice.contact = Some("call".to_owned());
+    let later = |key: &str, to: Destination, due: &str| NewNotification {
+        due_at: at(due),
+        until_acknowledged: true,
+        ..planned(key, opened, to)
+    };
+    store
+        .plan_notifications(
+            &[
+                planned("now", opened, person("alice")),
+                later("text", sms, "2026-11-21T10:02:30Z"),
+                later("call", voice, "2026-11-21T10:05:30Z"),
+            ],
+            &[opened.id],
+            &[],
+            at("2026-11-21T10:00:31Z"),
+        )
+        .await
+        .expect("plan");
+    let due_keys = |due: Vec<pagerbound_store::Notification>| -> Vec<String> {
+        due.into_iter()
+            .filter(|n| n.page_id == Some(page.id))
+            .map(|n| n.key)
+            .collect()
+    };
+    let due = store
+        .due_notifications(at("2026-11-21T10:00:31Z"), 100)
+        .await
+        .expect("due");
+    assert_eq!(due_keys(due), ["now"], "the later methods wait");
+    let due = store
+        .due_notifications(at("2026-11-21T10:02:30Z"), 100)
+        .await
+        .expect("due");
+    let text = due.iter().find(|n| n.key == "text").expect("text is due");
+    assert!(text.until_acknowledged);
+    assert_eq!(text.next_attempt_at, at("2026-11-21T10:02:30Z"));
+    let text_id = text.id;
+    assert_eq!(due_keys(due), ["now", "text"]);
+
+    // The text goes out; then alice acknowledges.
+    store
+        .start_delivery(&[text_id], "bundle-1", at("2026-11-21T10:02:31Z"))
+        .await
+        .expect("start");
+    store
+        .acknowledge_page(page.id, "alice", at("2026-11-21T10:03:00Z"))
+        .await
+        .expect("ack")
+        .expect("page");
+    let due = store
+        .due_notifications(at("2026-11-21T10:06:00Z"), 100)
+        .await
+        .expect("due");
+    assert_eq!(
+        due_keys(due),
+        ["now"],
+        "an acknowledged page's later methods are not due, even before they are cancelled"
+    );
+    let cancelled = store
+        .cancel_notifications(
+            page.id,
+            "cancelled: acknowledged by alice",
+            at("2026-11-21T10:03:01Z"),
+        )
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled, 1, "only the call: the text was attempted");
+    let again = store
+        .cancel_notifications(page.id, "cancelled", at("2026-11-21T10:03:02Z"))
+        .await
+        .expect("cancel");
+    assert_eq!(again, 0);
+    let listed = store
+        .notifications(&NotificationFilter {
+            page_id: Some(page.id),
+            states: vec![NotificationState::Cancelled],
+            ..NotificationFilter::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, "call");
+    assert_eq!(
+        listed[0].last_error.as_deref(),
+        Some("cancelled: acknowledged by alice")
+    );
+    assert_eq!(listed[0].attempts, 0);
+
+    // Unacknowledged again, nothing cancelled comes back.
+    store
+        .respond(
+            page.id,
+            &pagerbound_store::Response::Unacknowledge,
+            pagerbound_store::Actor::by("alice"),
+            at("2026-11-21T10:04:00Z"),
+        )
+        .await
+        .expect("unack");
+    let due = store
+        .due_notifications(at("2026-11-21T10:06:00Z"), 100)
+        .await
+        .expect("due");
+    assert_eq!(due_keys(due), ["now"]);
 }
