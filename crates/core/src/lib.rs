@@ -11,6 +11,7 @@
 pub mod access;
 pub mod alert;
 pub mod channel;
+pub mod drill;
 pub mod duration;
 pub mod escalation;
 pub mod grouping;

@@ -137,11 +137,17 @@ impl Route {
         format!("{}/{}", self.service, self.class)
     }
 
-    /// The labels that name this alert's group on this route.
+    /// The labels that name this alert's group on this route. A drill's
+    /// label is always one of them: a drill never joins a real group.
     pub fn group_labels(&self, labels: &Labels) -> Labels {
         match &self.group_by {
             GroupBy::Each => labels.clone(),
-            GroupBy::Labels(names) => labels.subset(names.iter().map(String::as_str)),
+            GroupBy::Labels(names) => labels.subset(
+                names
+                    .iter()
+                    .map(String::as_str)
+                    .chain([crate::drill::DRILL_LABEL]),
+            ),
         }
     }
 
@@ -243,6 +249,22 @@ mod tests {
         for (alert, expected) in table {
             assert_eq!(ids(&tree, alert), expected, "{alert:?}");
         }
+    }
+
+    #[test]
+    fn a_drill_is_grouped_apart_from_real_alerts() {
+        let tree = route("root", "", "ops", Class::Page, vec![]);
+        let real = labels(&[("alertname", "PagerboundDrill"), ("service", "checkout")]);
+        let drill = labels(&[
+            ("alertname", "PagerboundDrill"),
+            ("service", "checkout"),
+            (crate::drill::DRILL_LABEL, "3"),
+        ]);
+        assert_ne!(tree.group_key(&real), tree.group_key(&drill));
+        assert_eq!(
+            tree.group_labels(&drill).get(crate::drill::DRILL_LABEL),
+            Some("3")
+        );
     }
 
     #[test]

@@ -103,6 +103,38 @@ pub enum Command {
     /// Overrides: someone covers part of a schedule.
     #[command(subcommand)]
     Override(OverrideCommand),
+    /// Send a practice page for SERVICE through the real route, escalation
+    /// policy, schedules, notification rules and channels; `drill report`
+    /// lists recent drills with their times.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DrillArgs {
+    #[command(subcommand)]
+    pub report: Option<DrillCommand>,
+    /// The service to drill.
+    #[arg(required = true)]
+    pub service: Option<String>,
+    /// `LABEL=VALUE` pairs that steer the drill to the route that pages
+    /// the service, e.g. `slo=availability`.
+    pub labels: Vec<String>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Recent drills: when each started, whether and when someone was
+    /// notified, and when it was acknowledged.
+    Report {
+        /// How many drills, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

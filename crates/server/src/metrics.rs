@@ -68,6 +68,7 @@ pub struct Metrics {
     pub(crate) alert_writes: Family<KindLabels, Counter>,
     pub(crate) ingest_commit_seconds: Histogram,
     pub(crate) pages_opened: Family<ClassLabels, Counter>,
+    pub(crate) drill_pages_opened: Counter,
     pub(crate) notification_attempts: Family<DeliveryLabels, Counter>,
     pub(crate) notification_attempt_seconds: Histogram,
 }
@@ -138,8 +139,14 @@ impl Metrics {
         let pages_opened = Family::<ClassLabels, Counter>::default();
         registry.register(
             "pages_opened",
-            "Pages and tickets opened, by class",
+            "Pages and tickets opened, by class; drills are not counted",
             pages_opened.clone(),
+        );
+        let drill_pages_opened = Counter::default();
+        registry.register(
+            "drill_pages_opened",
+            "Pages opened by drills (practice, not pager load)",
+            drill_pages_opened.clone(),
         );
         let notification_attempts = Family::<DeliveryLabels, Counter>::default();
         registry.register(
@@ -176,6 +183,7 @@ impl Metrics {
             alert_writes,
             ingest_commit_seconds,
             pages_opened,
+            drill_pages_opened,
             notification_attempts,
             notification_attempt_seconds,
         }

@@ -3,6 +3,7 @@
 //! start together do not race.
 
 mod alerts;
+mod drills;
 mod engine;
 mod escalations;
 mod feedback;

@@ -7,6 +7,7 @@
 //! "accepted" means the data is on disk.
 
 mod alerts;
+mod drills;
 mod engine;
 mod escalations;
 mod feedback;

@@ -8,6 +8,7 @@
 //! storage lives in its own module in each backend.
 
 pub mod alerts;
+pub mod drills;
 pub mod engine;
 mod error;
 pub mod escalations;
@@ -23,6 +24,7 @@ pub mod silences;
 pub mod tokens;
 
 pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
+pub use drills::{Drill, Drills};
 pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;
 pub use escalations::{EscalationRecord, Escalations};
@@ -78,6 +80,7 @@ pub trait Store:
     + Overrides
     + Escalations
     + Handoffs
+    + Drills
     + Send
     + Sync
     + 'static

@@ -64,4 +64,5 @@ on_both_backends!(
     overrides_are_removed_once,
     escalations_start_once_and_are_found_when_due,
     on_call_watch_is_kept_per_schedule,
+    drills_are_recorded_and_linked_to_their_page,
 );

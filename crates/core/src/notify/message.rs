@@ -54,6 +54,9 @@ pub struct Message {
     /// Set on a low-urgency page's messages: they inform, never wake.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub low_urgency: bool,
+    /// A drill's page: practice, said in every message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drill: bool,
     pub at: Timestamp,
 }
 
@@ -146,7 +149,11 @@ impl Message {
             .as_ref()
             .map(|of| format!("[SHADOWING {of}] "))
             .unwrap_or_default();
-        format!("{shadow}[{tag}]{id} {}: {}", self.service, self.title)
+        let drill = if self.drill { "[DRILL] " } else { "" };
+        format!(
+            "{drill}{shadow}[{tag}]{id} {}: {}",
+            self.service, self.title
+        )
     }
 }
 
@@ -206,6 +213,7 @@ pub(crate) mod tests {
             links: Links::default(),
             shadow_of: None,
             low_urgency: false,
+            drill: false,
             at: "2026-11-21T10:00:00Z".parse().expect("time"),
         }
     }
@@ -234,6 +242,12 @@ pub(crate) mod tests {
         assert_eq!(
             page_message("resolved", 7).headline(),
             "[RESOLVED] #7 checkout: High error rate"
+        );
+        let mut drill = page_message("triggered", 7);
+        drill.drill = true;
+        assert_eq!(
+            drill.headline(),
+            "[DRILL] [PAGE] #7 checkout: High error rate"
         );
     }
 

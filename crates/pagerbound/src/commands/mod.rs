@@ -2,6 +2,7 @@
 
 mod check;
 mod client;
+mod drill;
 mod integration;
 mod migrate;
 mod oncall;
@@ -28,6 +29,7 @@ pub async fn run(command: Command) -> Result<ExitCode> {
         command @ (Command::Oncall { .. } | Command::Shifts { .. } | Command::Override(_)) => {
             oncall::run(command).await
         }
+        Command::Drill(args) => drill::run(args).await,
         command => respond::run(command).await,
     }
 }

@@ -4,6 +4,7 @@
 mod alertmanager;
 mod alerts;
 mod config;
+mod drills;
 mod events;
 mod health;
 mod heartbeats;
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(config::escalation_policies),
         )
         .route("/api/v1/channels", get(config::channels))
+        .route("/api/v1/drills", get(drills::report).post(drills::start))
         .route("/api/v1/integrations", get(config::integrations))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))

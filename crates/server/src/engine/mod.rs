@@ -509,6 +509,14 @@ impl Engine {
                 if let Some(state) = &mut self.state {
                     state.page_opened(group, page.id);
                 }
+                // A drill's page is practice: linked to its drill for the
+                // report, and never counted as pager load.
+                if let Some(drill) = pagerbound_core::drill::drill_id(labels) {
+                    self.store.drill_opened(drill, page.id).await?;
+                    self.metrics.drill_pages_opened.inc();
+                    tracing::info!(id = page.id, drill, service = %service, "Drill page opened.");
+                    return Ok(());
+                }
                 self.metrics
                     .pages_opened
                     .get_or_create(&ClassLabels {

@@ -371,6 +371,7 @@ fn page_message(
         },
         shadow_of: None,
         low_urgency: page_urgency(config, page) == Urgency::Low,
+        drill: pagerbound_core::drill::drill_id(&page.group_labels).is_some(),
         at: happened.at,
     }
 }
@@ -443,6 +444,7 @@ fn notice_message(config: &Config, notice: &Notice) -> Message {
         links: Links::default(),
         shadow_of: None,
         low_urgency: false,
+        drill: false,
         at: notice.at,
     }
 }

@@ -9,6 +9,7 @@
 //! here.
 
 mod alerts;
+mod drills;
 mod engine;
 mod escalations;
 mod heartbeats;
@@ -20,6 +21,7 @@ mod silences;
 mod tokens;
 
 pub use alerts::*;
+pub use drills::*;
 pub use engine::*;
 pub use escalations::*;
 pub use heartbeats::*;

@@ -21,6 +21,7 @@ fn message(event: &str, page_id: i64) -> Message {
         links: Links::default(),
         shadow_of: None,
         low_urgency: false,
+        drill: false,
         at: at("2026-11-21T10:00:30Z"),
     }
 }

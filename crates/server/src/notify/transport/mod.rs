@@ -124,6 +124,7 @@ pub(crate) fn sample_message(
         links: pagerbound_core::notify::Links::default(),
         shadow_of: None,
         low_urgency: false,
+        drill: false,
         at: Timestamp::UNIX_EPOCH,
     }
 }
