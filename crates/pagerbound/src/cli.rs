@@ -119,7 +119,8 @@ pub struct DrillArgs {
     pub service: Option<String>,
     /// `LABEL=VALUE` pairs that steer the drill to the route that pages
     /// the service, e.g. `slo=availability`.
-    pub labels: Vec<String>,
+    #[arg(value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
     #[command(flatten)]
     pub client: ClientArgs,
 }

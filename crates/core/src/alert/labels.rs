@@ -28,6 +28,17 @@ impl Labels {
         Labels(map)
     }
 
+    /// Labels (or annotations: `kind`) as a sender wrote them: every name
+    /// must be valid; empty values are dropped, as Alertmanager does.
+    pub fn checked(kind: &str, pairs: BTreeMap<String, String>) -> Result<Self, String> {
+        if let Some(name) = pairs.keys().find(|name| !is_valid_name(name)) {
+            return Err(format!(
+                "{kind} name `{name}` is invalid; names are letters, digits and `_`, not starting with a digit"
+            ));
+        }
+        Ok(Labels::from_map(pairs))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }

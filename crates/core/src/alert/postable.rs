@@ -1,6 +1,6 @@
 //! Alerts as Prometheus posts them to Alertmanager's `POST /api/v2/alerts`.
 
-use super::{Alert, Labels, is_valid_name};
+use super::{Alert, Labels};
 use crate::duration::Duration;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -27,11 +27,11 @@ impl PostableAlert {
     /// (the alert resolves unless it is sent again); `endsAt` before
     /// `startsAt` is refused.
     pub fn into_alert(self, now: Timestamp, resolve_timeout: Duration) -> Result<Alert, String> {
-        let labels = checked_pairs("label", self.labels)?;
+        let labels = Labels::checked("label", self.labels)?;
         if labels.is_empty() {
             return Err("an alert needs at least one label with a non-empty value".to_owned());
         }
-        let annotations = checked_pairs("annotation", self.annotations)?;
+        let annotations = Labels::checked("annotation", self.annotations)?;
         let given_end = parse_timestamp("endsAt", self.ends_at.as_deref())?;
         // Without a start, an alert starts now, or at its end if that is
         // earlier (a resolution sent on its own), as in Alertmanager.
@@ -55,15 +55,6 @@ impl PostableAlert {
             generator_url: self.generator_url.filter(|u| !u.is_empty()),
         })
     }
-}
-
-fn checked_pairs(kind: &str, pairs: BTreeMap<String, String>) -> Result<Labels, String> {
-    if let Some(name) = pairs.keys().find(|name| !is_valid_name(name)) {
-        return Err(format!(
-            "{kind} name `{name}` is invalid; names are letters, digits and `_`, not starting with a digit"
-        ));
-    }
-    Ok(Labels::from_map(pairs))
 }
 
 /// Reads an RFC 3339 timestamp. Absent, empty and Go's zero time

@@ -65,7 +65,8 @@ pub struct Addressed {
 }
 
 impl Addressed {
-    fn now(destination: Destination) -> Addressed {
+    /// `destination`, at once.
+    pub fn now(destination: Destination) -> Addressed {
         Addressed {
             destination,
             after: SignedDuration::ZERO,

@@ -5,7 +5,8 @@ use super::client::Client;
 use crate::cli::{ClientArgs, DrillArgs, DrillCommand};
 use crate::output::outln;
 use anyhow::{Result, bail};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 pub async fn run(args: DrillArgs) -> Result<ExitCode> {
@@ -16,14 +17,11 @@ pub async fn run(args: DrillArgs) -> Result<ExitCode> {
     }
 }
 
-async fn start(args: &ClientArgs, service: &str, pairs: &[String]) -> Result<ExitCode> {
-    let mut labels = Map::new();
-    for pair in pairs {
-        let Some((name, value)) = pair.split_once('=') else {
-            bail!("`{pair}` is not a label; write LABEL=VALUE, e.g. `slo=availability`");
-        };
-        labels.insert(name.to_owned(), json!(value));
-    }
+async fn start(args: &ClientArgs, service: &str, pairs: &[(String, String)]) -> Result<ExitCode> {
+    let labels: BTreeMap<&str, &str> = pairs
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
     let client = Client::new(args)?;
     let drill = client
         .post(

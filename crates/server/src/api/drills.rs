@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_config::Config;
-use pagerbound_core::alert::{Alert, Labels, is_valid_name};
+use pagerbound_core::alert::{Alert, Labels};
 use pagerbound_core::drill::drill_labels;
 use pagerbound_core::routing::Class;
 use pagerbound_store::{Drill, NotificationFilter, NotificationState};
@@ -49,15 +49,7 @@ pub(crate) async fn start(
             request.service
         )));
     }
-    let mut extra = Labels::new();
-    for (name, value) in &request.labels {
-        if !is_valid_name(name) || value.is_empty() {
-            return Err(ApiError::bad_request(format!(
-                "label `{name}=\"{value}\"` is not valid: names are letters, digits and _, not starting with a digit; values are not empty"
-            )));
-        }
-        extra.insert(name.as_str(), value.as_str());
-    }
+    let extra = Labels::checked("label", request.labels).map_err(ApiError::bad_request)?;
     let labels = drill_labels(&request.service, &extra, None);
     let routes = paging_routes(config, &request.service, &labels)?;
     let now = crate::clock::now();

@@ -51,7 +51,7 @@ fn moot(event: &PageEvent) -> Option<String> {
     })
 }
 
-/// When a page event's notifications are due.
+/// When a page event's or notice's notifications are due.
 struct Due {
     /// When the event happened: later contact methods count from it.
     announced: Timestamp,
@@ -72,6 +72,36 @@ impl Due {
             announced: event.at,
             now,
             held_until,
+        }
+    }
+
+    /// Everything at once: notices.
+    fn at_once(now: Timestamp) -> Due {
+        Due {
+            announced: now,
+            now,
+            held_until: None,
+        }
+    }
+
+    /// The notification of `source` to `to`, due as this says; one with a
+    /// delay waits for the page to stay unacknowledged.
+    fn notification(
+        &self,
+        source: Source,
+        page_id: Option<i64>,
+        to: Addressed,
+        message: Message,
+    ) -> NewNotification {
+        NewNotification {
+            key: uuid_v4(rand::random()),
+            source,
+            page_id,
+            destination: to.destination,
+            message,
+            created_at: self.now,
+            due_at: self.at(to.after),
+            until_acknowledged: !to.after.is_zero(),
         }
     }
 
@@ -166,9 +196,8 @@ pub(super) async fn plan_all(
                 .get(&page.service)
                 .filter(|_| !escalated || first_step);
             let due = Due::of(config, &page, &event.event, now);
-            for Addressed { destination, after } in
-                destinations(&message, service, &people, &config.channels)
-            {
+            let source = Source::PageEvent(event.id);
+            for to in destinations(&message, service, &people, &config.channels) {
                 let mut message = message.clone();
                 if offers(&page, LinkAction::Resolve) {
                     if key.is_none() {
@@ -179,21 +208,12 @@ pub(super) async fn plan_all(
                         config,
                         key,
                         &page,
-                        destination.user.as_deref(),
+                        to.destination.user.as_deref(),
                         message.links,
                         now,
                     );
                 }
-                notifications.push(NewNotification {
-                    key: uuid_v4(rand::random()),
-                    source: Source::PageEvent(event.id),
-                    page_id: Some(page.id),
-                    destination,
-                    message,
-                    created_at: now,
-                    due_at: due.at(after),
-                    until_acknowledged: !after.is_zero(),
-                });
+                notifications.push(due.notification(source, Some(page.id), to, message));
             }
             // Shadows observe: a marked copy, with no links that act.
             if escalated {
@@ -210,36 +230,23 @@ pub(super) async fn plan_all(
                     };
                     let mut message = message.clone();
                     message.shadow_of = Some(shadowing.to_owned());
-                    for Addressed { destination, after } in
-                        destinations(&message, None, &[user], &config.channels)
-                    {
-                        notifications.push(NewNotification {
-                            key: uuid_v4(rand::random()),
-                            source: Source::PageEvent(event.id),
-                            page_id: Some(page.id),
-                            destination,
-                            message: message.clone(),
-                            created_at: now,
-                            due_at: due.at(after),
-                            until_acknowledged: !after.is_zero(),
-                        });
+                    for to in destinations(&message, None, &[user], &config.channels) {
+                        notifications.push(due.notification(
+                            source,
+                            Some(page.id),
+                            to,
+                            message.clone(),
+                        ));
                     }
                 }
             }
         }
+        let at_once = Due::at_once(now);
         for notice in &notices {
             let message = notice_message(config, notice);
-            for Addressed { destination, .. } in notice_destinations(config, notice, &message) {
-                notifications.push(NewNotification {
-                    key: uuid_v4(rand::random()),
-                    source: Source::Notice(notice.id),
-                    page_id: None,
-                    destination,
-                    message: message.clone(),
-                    created_at: now,
-                    due_at: now,
-                    until_acknowledged: false,
-                });
+            for to in notice_destinations(config, notice, &message) {
+                let source = Source::Notice(notice.id);
+                notifications.push(at_once.notification(source, None, to, message.clone()));
             }
         }
         let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
@@ -456,10 +463,7 @@ fn notice_destinations(config: &Config, notice: &Notice, message: &Message) -> V
         && let Some(fallback) = &config.settings.notifications.fallback_channel
         && config.channels.contains_key(fallback)
     {
-        return vec![Addressed {
-            destination: Destination::channel(fallback),
-            after: SignedDuration::ZERO,
-        }];
+        return vec![Addressed::now(Destination::channel(fallback))];
     }
     if let Some(recipient) = &notice.recipient {
         let person: Vec<&User> = config.users.get(recipient).into_iter().collect();
