@@ -12,8 +12,8 @@ use crate::diagnostic::{Diagnostics, Pos};
 use crate::hint;
 use crate::raw::{
     BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawEscalationPolicy, RawFile, RawHeartbeat,
-    RawInhibitRule, RawIntegration, RawRoute, RawSchedule, RawService, RawSettings, RawTeam,
-    RawUser, SECTIONS,
+    RawInhibitRule, RawIntegration, RawRoute, RawSchedule, RawService, RawSettings, RawSlo,
+    RawTeam, RawUser, SECTIONS,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -75,6 +75,7 @@ pub(crate) struct Document {
     pub heartbeats: Vec<Sourced<RawHeartbeat>>,
     pub schedules: Vec<Sourced<RawSchedule>>,
     pub escalation_policies: Vec<Sourced<RawEscalationPolicy>>,
+    pub slos: Vec<Sourced<RawSlo>>,
     /// Names of items that exist but could not be read, by section, so that
     /// references to them are not reported as undefined as well.
     pub unreadable: Vec<(&'static str, String)>,
@@ -145,6 +146,7 @@ impl Document {
             heartbeats: sourced(raw.heartbeats, &origin),
             schedules: sourced(raw.schedules, &origin),
             escalation_policies: sourced(raw.escalation_policies, &origin),
+            slos: sourced(raw.slos, &origin),
             unreadable: Vec::new(),
         }
     }
@@ -219,6 +221,10 @@ fn parse_by_item(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) ->
                         "escalation_policies" => {
                             let item = reader.read("escalation_policies", &at);
                             reader.document.escalation_policies.extend(item);
+                        }
+                        "slos" => {
+                            let item = reader.read("slos", &at);
+                            reader.document.slos.extend(item);
                         }
                         _ => {
                             let item = reader.read("integrations", &at);

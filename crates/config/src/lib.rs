@@ -18,6 +18,7 @@ mod raw;
 mod routes;
 mod schedules;
 mod settings;
+mod slos;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
@@ -52,6 +53,8 @@ pub struct Config {
     pub schedules: BTreeMap<String, Schedule>,
     /// Escalation policies, by name.
     pub escalation_policies: BTreeMap<String, EscalationPolicy>,
+    /// Service level objectives, by name.
+    pub slos: BTreeMap<String, pagerbound_core::slo::Slo>,
     /// The files it was read from, in reading order.
     pub files: Vec<PathBuf>,
 }

@@ -37,10 +37,12 @@ pub(crate) struct RawFile {
     pub schedules: Vec<Spanned<RawSchedule>>,
     #[serde(default)]
     pub escalation_policies: Vec<Spanned<RawEscalationPolicy>>,
+    #[serde(default)]
+    pub slos: Vec<Spanned<RawSlo>>,
 }
 
 /// The names of [`RawFile`]'s list sections.
-pub(crate) const LIST_SECTIONS: [&str; 9] = [
+pub(crate) const LIST_SECTIONS: [&str; 10] = [
     "teams",
     "users",
     "services",
@@ -50,11 +52,12 @@ pub(crate) const LIST_SECTIONS: [&str; 9] = [
     "heartbeats",
     "schedules",
     "escalation_policies",
+    "slos",
 ];
 /// The sections that are one block each.
 pub(crate) const BLOCK_SECTIONS: [&str; 2] = ["settings", "routes"];
 /// Every top-level key.
-pub(crate) const SECTIONS: [&str; 11] = [
+pub(crate) const SECTIONS: [&str; 12] = [
     "settings",
     "teams",
     "users",
@@ -66,6 +69,7 @@ pub(crate) const SECTIONS: [&str; 11] = [
     "heartbeats",
     "schedules",
     "escalation_policies",
+    "slos",
 ];
 
 /// `settings:` — how this instance runs.
@@ -336,6 +340,69 @@ pub(crate) struct RawHeartbeat {
     pub summary: Option<String>,
 }
 
+/// `slos:` — a service level objective: the share of good events an SLI
+/// must keep over a window. pagerbound counts its events, computes its
+/// error budget and burn rates, and raises the alerts that page or ticket.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSlo {
+    /// Names the SLO in the API, the `slo` label of its alerts and the push
+    /// endpoint `POST /api/v1/slis/{name}/events`.
+    pub name: Text,
+    /// The service its alerts are about (their `service` label).
+    pub service: Text,
+    pub description: Option<String>,
+    /// Where its events come from.
+    pub sli: Spanned<RawSli>,
+    /// The objective in percent, e.g. `99.9`.
+    pub objective: Spanned<f64>,
+    /// A rolling window (`28d`, `30d`, any duration) or a calendar period
+    /// (`week`, `month`, `quarter`) that starts at midnight in
+    /// `time_zone`.
+    pub window: Text,
+    /// IANA zone of a calendar window (default `UTC`).
+    pub time_zone: Option<Text>,
+    /// When the burn pages or tickets (default: the SRE Workbook's
+    /// multi-window, multi-burn-rate table scaled to the window).
+    pub alerting: Option<Vec<Spanned<RawBurnAlert>>>,
+    /// Below this many valid events in an alert's long window, the alert
+    /// cannot fire (default 0).
+    pub min_events: Option<Spanned<f64>>,
+    /// The team that owns the objective.
+    pub owner: Option<Text>,
+    /// URL of the runbook, in the alerts' `runbook_url` annotation.
+    pub runbook: Option<Text>,
+    /// Labels added to every alert the SLO raises.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// `slos[].sli:` — where an SLO's events come from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSli {
+    /// `push`: counts of good and valid events sent to
+    /// `POST /api/v1/slis/{name}/events`.
+    pub source: Text,
+}
+
+/// `slos[].alerting:` — one line of a multi-window, multi-burn-rate
+/// policy: fires while both windows burn faster than `burn_rate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBurnAlert {
+    /// The window that shows the burn is significant, e.g. `1h`.
+    pub long: Text,
+    /// The window that shows it is still going on, e.g. `5m`; shorter than
+    /// `long`.
+    pub short: Text,
+    /// Times the budgeted error ratio, e.g. `14.4`.
+    pub burn_rate: Spanned<f64>,
+    /// `page` or `ticket`: the `severity` label of the alert; routes decide
+    /// the class.
+    pub severity: Text,
+}
+
 /// Where a secret comes from: written inline, or referenced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SecretSource {
@@ -481,7 +548,7 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 21] = [
+        let expectations: [(&str, Vec<&str>); 24] = [
             ("settings", fields_of::<RawSettings>()),
             ("settings", fields_of::<RawNotificationSettings>()),
             ("teams", fields_of::<RawTeam>()),
@@ -503,6 +570,9 @@ mod tests {
             ("escalation_policies", fields_of::<RawEscalationPolicy>()),
             ("escalation_policies", fields_of::<RawStep>()),
             ("escalation_policies", fields_of::<RawTarget>()),
+            ("slos", fields_of::<RawSlo>()),
+            ("slos", fields_of::<RawSli>()),
+            ("slos", fields_of::<RawBurnAlert>()),
         ];
         for (name, fields) in expectations {
             assert!(!fields.is_empty());

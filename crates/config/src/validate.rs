@@ -60,6 +60,7 @@ impl Validator<'_> {
         let mut heartbeats = Vec::new();
         let mut schedules = Vec::new();
         let mut escalation_policies = Vec::new();
+        let mut slos = Vec::new();
         let (mut teams, mut users, mut services, mut channels, mut integrations) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut names = Names::default();
@@ -92,6 +93,7 @@ impl Validator<'_> {
             heartbeats.extend(document.heartbeats);
             schedules.extend(document.schedules);
             escalation_policies.extend(document.escalation_policies);
+            slos.extend(document.slos);
             for (section, name) in document.unreadable {
                 match section {
                     "teams" => drop(names.teams.insert(name)),
@@ -166,6 +168,12 @@ impl Validator<'_> {
         let built_policies = self.each(&escalation_policies, |v, p| {
             v.escalation_policy(p, &targets)
         });
+        let slos = self.unique("SLO", slos, |s| &s.name);
+        let slo_names = crate::slos::SloNames {
+            services: &names.services,
+            teams: &names.teams,
+        };
+        let built_slos = self.each(&slos, |v, s| v.slo(s, &slo_names));
         let config = Config {
             settings: settings?,
             teams: built_teams,
@@ -178,6 +186,7 @@ impl Validator<'_> {
             heartbeats: built_heartbeats,
             schedules: built_schedules,
             escalation_policies: built_policies,
+            slos: built_slos,
             files: Vec::new(),
         };
         self.cross_checks(&config, &users, &integrations);
@@ -1002,7 +1011,7 @@ impl Validator<'_> {
         }
     }
 
-    fn http_url(&mut self, at: &Pos, text: &str, field: &str) -> Option<Url> {
+    pub(crate) fn http_url(&mut self, at: &Pos, text: &str, field: &str) -> Option<Url> {
         match Url::parse(text) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
             _ => {

@@ -1168,3 +1168,94 @@ escalation_policies:
         );
     }
 }
+
+#[test]
+fn slos_are_read_with_the_default_policy_and_their_mistakes_are_placed() {
+    let slos = "\
+slos:
+  - name: checkout-availability
+    service: triage
+    sli: {source: push}
+    objective: 99.9
+    window: 30d
+    min_events: 100
+    owner: ops
+    runbook: https://runbooks.example.com/checkout
+    labels: {tier: '1'}
+  - name: checkout-latency
+    service: triage
+    sli: {source: push}
+    objective: 99
+    window: month
+    time_zone: Europe/Dublin
+    alerting:
+      - {long: 1h, short: 5m, burn_rate: 14.4, severity: page}
+";
+    let dir = with_base(&[("slos.yaml", slos)]);
+    let config = load(dir.path()).expect("valid").config;
+    let availability = &config.slos["checkout-availability"];
+    let windows: Vec<String> = availability
+        .alerting
+        .iter()
+        .map(|a| format!("{} {} {}", a.window_label(), a.burn_rate, a.severity))
+        .collect();
+    assert_eq!(
+        windows,
+        [
+            "1h/5m 14.4 page",
+            "6h/30m 6 page",
+            "1d/2h 3 ticket",
+            "3d/6h 1 ticket"
+        ]
+    );
+    assert_eq!(availability.min_events, 100.0);
+    assert_eq!(availability.labels.get("tier"), Some("1"));
+    let latency = &config.slos["checkout-latency"];
+    assert_eq!(latency.window.to_string(), "month (Europe/Dublin)");
+    assert_eq!(latency.alerting.len(), 1);
+    assert_eq!(latency.min_events, 0.0, "the default");
+
+    let broken = "\
+slos:
+  - name: broken
+    service: checkot
+    sli: {source: prometheus}
+    objective: 100
+    window: 5m
+    labels: {severity: low}
+    alerting:
+      - {long: 5m, short: 1h, burn_rate: 0, severity: urgent}
+  - name: zoned
+    service: triage
+    sli: {source: push}
+    objective: 99
+    window: 7d
+    time_zone: UTC
+";
+    let dir = with_base(&[("slos.yaml", broken)]);
+    let rejected = load(dir.path()).expect_err("bad SLOs");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    let expect = [
+        (3, "service `checkot` is not defined"),
+        (4, "unknown SLI source `prometheus`"),
+        (5, "objective 100 is not a percentage"),
+        (6, "window must be at least an hour"),
+        (2, "label `severity` is set by the SLO itself"),
+        (9, "short window 1h must be shorter than the long window 5m"),
+        (9, "burn_rate must be above 0"),
+        (9, "`urgent` is not a severity"),
+        (15, "time_zone applies to calendar windows"),
+    ];
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for (line, words) in expect {
+        assert!(
+            at.iter().any(|(l, m)| *l == line && m.contains(words)),
+            "line {line} `{words}` in {at:#?}"
+        );
+    }
+}

@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod secret;
 pub mod service;
 pub mod silence;
+pub mod slo;
 pub mod team;
 pub mod time_window;
 pub mod token;

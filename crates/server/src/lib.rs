@@ -24,6 +24,7 @@ pub mod oncall;
 pub mod reload;
 pub mod router;
 pub mod server;
+pub mod slos;
 pub mod sources;
 pub mod state;
 pub mod store;

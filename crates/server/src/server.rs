@@ -59,6 +59,9 @@ pub struct Server {
     engine_task: JoinHandle<()>,
     notifier_task: JoinHandle<()>,
     heartbeat_task: JoinHandle<()>,
+    /// Raises SLO burn alerts into ingest.
+    slo_task: JoinHandle<()>,
+    stop_slos: watch::Sender<bool>,
     /// Stops the engine, the notifier and the heartbeat monitor.
     stop_engine: watch::Sender<bool>,
 }
@@ -135,6 +138,11 @@ impl Server {
                     location: location.clone(),
                     source,
                 })?;
+        let slos = Arc::new(crate::slos::SloBook::default());
+        let (stop_slos, slos_stopped) = watch::channel(false);
+        let slo_task =
+            crate::slos::Engine::new(store.clone(), config.clone(), ingest.clone(), slos.clone())
+                .spawn(slos_stopped);
         let state = AppState {
             store,
             config,
@@ -145,6 +153,7 @@ impl Server {
             engine: engine_handle,
             notifier: notifier_handle,
             action_links: Arc::default(),
+            slos,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let app = crate::router::app(state.clone());
@@ -171,6 +180,8 @@ impl Server {
             engine_task,
             notifier_task,
             heartbeat_task,
+            slo_task,
+            stop_slos,
             stop_engine,
         })
     }
@@ -200,6 +211,12 @@ impl Server {
         };
         let store = state.store.clone();
         drop(state);
+        // The SLO engine sends alerts to ingest: it stops first, so that
+        // the writer can finish.
+        let _ = self.stop_slos.send(true);
+        if let Err(error) = (&mut self.slo_task).await {
+            tracing::error!(error = %error, "The SLO engine failed.");
+        }
         if let Err(error) = (&mut self.ingest_task).await {
             tracing::error!(error = %error, "The ingest writer failed.");
         }

@@ -29,4 +29,6 @@ pub struct AppState {
     pub notifier: NotifierHandle,
     /// The key that signs and verifies action links, once read.
     pub action_links: Arc<KeyCache>,
+    /// SLO counts and evaluations, kept by the SLO engine.
+    pub slos: Arc<crate::slos::SloBook>,
 }

@@ -16,6 +16,7 @@ mod overrides;
 mod pages;
 mod secrets;
 mod silences;
+mod slis;
 mod tokens;
 
 use async_trait::async_trait;

@@ -18,6 +18,7 @@ mod overrides;
 mod pages;
 mod secrets;
 mod silences;
+mod slis;
 mod tokens;
 
 use async_trait::async_trait;

@@ -21,6 +21,7 @@ pub mod pages;
 pub mod response;
 pub mod secrets;
 pub mod silences;
+pub mod slis;
 pub mod tokens;
 
 pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
@@ -42,6 +43,7 @@ pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
 pub use response::{Actor, Outcome, Response};
 pub use secrets::Secrets;
 pub use silences::Silences;
+pub use slis::{ReceivedSliEvents, SliEvents, Slis};
 pub use tokens::{ApiToken, ApiTokens, NewApiToken};
 
 use async_trait::async_trait;
@@ -81,6 +83,7 @@ pub trait Store:
     + Escalations
     + Handoffs
     + Drills
+    + Slis
     + Send
     + Sync
     + 'static

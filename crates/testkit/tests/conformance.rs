@@ -65,4 +65,8 @@ on_both_backends!(
     escalations_start_once_and_are_found_when_due,
     on_call_watch_is_kept_per_schedule,
     drills_are_recorded_and_linked_to_their_page,
+    sli_event_totals_add_up_rows_within_bounds,
+    sli_events_are_followed_as_they_arrive,
+    sli_events_are_pruned_by_minute,
+    sli_event_batches_are_recorded_all_or_none,
 );

@@ -15,6 +15,7 @@ mod operate;
 mod pages;
 mod respond;
 mod schedules;
+mod slos;
 mod status;
 mod tokens;
 
@@ -42,6 +43,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/channels", get(config::channels))
         .route("/api/v1/drills", get(drills::report).post(drills::start))
         .route("/api/v1/integrations", get(config::integrations))
+        .route("/api/v1/slos", get(slos::list))
+        .route("/api/v1/slos/{name}", get(slos::show))
+        .route("/api/v1/slis/{name}/events", post(slos::push))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
         .route(

@@ -18,6 +18,7 @@ mod overrides;
 mod pages;
 mod response;
 mod silences;
+mod slis;
 mod tokens;
 
 pub use alerts::*;
@@ -30,6 +31,7 @@ pub use overrides::*;
 pub use pages::*;
 pub use response::*;
 pub use silences::*;
+pub use slis::*;
 pub use tokens::*;
 
 use jiff::{SignedDuration, Timestamp};

@@ -1,0 +1,232 @@
+//! Validating `slos:`, service level objectives written natively.
+
+use crate::document::Sourced;
+use crate::raw::{RawBurnAlert, RawSlo};
+use crate::validate::Validator;
+use pagerbound_core::Duration;
+use pagerbound_core::alert::{Labels, is_valid_name};
+use pagerbound_core::slo::{BurnAlert, Period, Severity, Sli, Slo, SloWindow, workbook_policy};
+use serde_saphyr::Spanned;
+use std::collections::BTreeSet;
+
+/// Labels every SLO alert sets itself; `labels:` may not replace them.
+const OWN_LABELS: [&str; 5] = ["alertname", "slo", "service", "severity", "window"];
+
+/// What an SLO's references are checked against.
+pub(crate) struct SloNames<'a> {
+    pub services: &'a BTreeSet<String>,
+    pub teams: &'a BTreeSet<String>,
+}
+
+impl Validator<'_> {
+    pub(crate) fn slo(&mut self, sourced: &Sourced<RawSlo>, names: &SloNames) -> Option<Slo> {
+        let raw = &sourced.item.value;
+        let errors_before = self.diagnostics.error_count();
+        self.reference(
+            sourced.at(&raw.service),
+            "service",
+            &raw.service.value,
+            names.services,
+        );
+        if let Some(owner) = &raw.owner {
+            self.reference(sourced.at(owner), "team", &owner.value, names.teams);
+        }
+        let sli = match raw.sli.value.source.value.as_str() {
+            "push" => Some(Sli::Push),
+            other => {
+                self.diagnostics.error(
+                    &sourced.at(&raw.sli.value.source),
+                    format!("unknown SLI source `{other}`; the source is `push`"),
+                );
+                None
+            }
+        };
+        let objective = raw.objective.value;
+        if !(objective > 0.0 && objective < 100.0) {
+            self.diagnostics.error(
+                &sourced.at(&raw.objective),
+                format!("objective {objective} is not a percentage between 0 and 100, e.g. `99.9`"),
+            );
+        }
+        let window = self.slo_window(sourced);
+        let alerting = match (&raw.alerting, &window) {
+            (Some(lines), _) => self.burn_alerts(sourced, lines),
+            (None, Some(window)) => Some(workbook_policy(window)),
+            (None, None) => None,
+        };
+        let min_events = match &raw.min_events {
+            Some(min) if !(min.value >= 0.0 && min.value.is_finite()) => {
+                self.diagnostics.error(
+                    &sourced.at(min),
+                    "min_events must be a number of events, 0 or more",
+                );
+                None
+            }
+            Some(min) => Some(min.value),
+            None => Some(0.0),
+        };
+        let runbook = raw.runbook.as_ref().and_then(|runbook| {
+            self.http_url(&sourced.at(runbook), &runbook.value, "runbook")
+                .map(|url| url.to_string())
+        });
+        let labels = self.slo_labels(sourced);
+        if self.diagnostics.error_count() != errors_before {
+            return None;
+        }
+        Some(Slo {
+            name: raw.name.value.clone(),
+            service: raw.service.value.clone(),
+            description: raw.description.clone(),
+            sli: sli?,
+            objective,
+            window: window?,
+            alerting: alerting?,
+            min_events: min_events?,
+            owner: raw.owner.as_ref().map(|o| o.value.clone()),
+            runbook,
+            labels: labels?,
+        })
+    }
+
+    fn slo_window(&mut self, sourced: &Sourced<RawSlo>) -> Option<SloWindow> {
+        let raw = &sourced.item.value;
+        let text = &raw.window;
+        if let Ok(period) = text.value.parse::<Period>() {
+            let time_zone = match &raw.time_zone {
+                Some(zone) => self.time_zone(&sourced.at(zone), &zone.value)?,
+                None => jiff::tz::TimeZone::UTC,
+            };
+            return Some(SloWindow::Calendar { period, time_zone });
+        }
+        if let Some(zone) = &raw.time_zone {
+            self.diagnostics.error(
+                &sourced.at(zone),
+                "time_zone applies to calendar windows (`week`, `month`, `quarter`) only",
+            );
+        }
+        match text.value.parse::<Duration>() {
+            Ok(duration) if duration >= Duration::from_mins(60) => {
+                Some(SloWindow::Rolling(duration))
+            }
+            Ok(_) => {
+                self.diagnostics.error(
+                    &sourced.at(text),
+                    "window must be at least an hour; SLO windows are days or weeks, e.g. `28d`",
+                );
+                None
+            }
+            Err(_) => {
+                self.diagnostics.error(
+                    &sourced.at(text),
+                    format!(
+                        "window `{}` is neither a duration such as `30d` nor `week`, `month` or `quarter`",
+                        text.value
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn burn_alerts(
+        &mut self,
+        sourced: &Sourced<RawSlo>,
+        lines: &[Spanned<RawBurnAlert>],
+    ) -> Option<Vec<BurnAlert>> {
+        if lines.is_empty() {
+            self.diagnostics.error(
+                &sourced.at(&sourced.item.value.name),
+                "alerting is empty: leave it out for the default policy, or give at least one line",
+            );
+            return None;
+        }
+        let mut built = Vec::new();
+        let mut ok = true;
+        for line in lines {
+            let raw = &line.value;
+            let window = |v: &mut Self, text: &Spanned<String>, field: &str| match text
+                .value
+                .parse::<Duration>(
+            ) {
+                // The finest count kept is a minute.
+                Ok(d) if d >= Duration::from_mins(1) && d.as_millis() % 60_000 == 0 => Some(d),
+                Ok(_) => {
+                    v.diagnostics.error(
+                        &sourced.at(text),
+                        format!("{field} must be whole minutes, at least `1m`"),
+                    );
+                    None
+                }
+                Err(error) => {
+                    v.diagnostics
+                        .error(&sourced.at(text), format!("{field}: {error}"));
+                    None
+                }
+            };
+            let long = window(self, &raw.long, "long");
+            let short = window(self, &raw.short, "short");
+            if let (Some(long), Some(short)) = (long, short)
+                && short >= long
+            {
+                self.diagnostics.error(
+                    &sourced.at(&raw.short),
+                    format!("short window {short} must be shorter than the long window {long}"),
+                );
+                ok = false;
+            }
+            let burn_rate = raw.burn_rate.value;
+            if !(burn_rate > 0.0 && burn_rate.is_finite()) {
+                self.diagnostics.error(
+                    &sourced.at(&raw.burn_rate),
+                    "burn_rate must be above 0, e.g. `14.4`",
+                );
+                ok = false;
+            }
+            let severity = match raw.severity.value.parse::<Severity>() {
+                Ok(severity) => Some(severity),
+                Err(error) => {
+                    self.diagnostics.error(&sourced.at(&raw.severity), error);
+                    None
+                }
+            };
+            match (long, short, severity) {
+                (Some(long), Some(short), Some(severity)) => built.push(BurnAlert {
+                    long,
+                    short,
+                    burn_rate,
+                    severity,
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(built)
+    }
+
+    fn slo_labels(&mut self, sourced: &Sourced<RawSlo>) -> Option<Labels> {
+        let raw = &sourced.item.value;
+        let mut ok = true;
+        for name in raw.labels.keys() {
+            let problem = if !is_valid_name(name) {
+                Some(format!("`{name}` is not a valid label name"))
+            } else if OWN_LABELS.contains(&name.as_str()) {
+                Some(format!(
+                    "label `{name}` is set by the SLO itself; choose another name"
+                ))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                self.diagnostics
+                    .error(&sourced.at(&raw.name), format!("labels: {problem}"));
+                ok = false;
+            }
+        }
+        ok.then(|| {
+            raw.labels
+                .iter()
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect()
+        })
+    }
+}

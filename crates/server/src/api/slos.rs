@@ -1,0 +1,204 @@
+//! SLOs over HTTP: where each stands (budget, burn rates, alerts,
+//! forecasts), one with its series for charts, and pushing SLI events.
+
+use crate::auth::{Auth, need, sender};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::sources::push::{PushedEvents, check_batch};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use pagerbound_core::Duration;
+use pagerbound_core::alert::parse_timestamp;
+use pagerbound_core::slo::{Evaluation, Slo, WindowReading};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Points a series may have at most.
+const MAX_POINTS: u64 = 2_000;
+/// Points in a series when the step is not given.
+const DEFAULT_POINTS: u64 = 200;
+
+fn slo<'c>(config: &'c pagerbound_config::Config, name: &str) -> ApiResult<&'c Slo> {
+    config.slos.get(name).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no SLO `{name}`; SLOs are defined under `slos:` in the configuration"
+        ))
+    })
+}
+
+fn window_json(reading: &WindowReading) -> Value {
+    json!({
+        "window": reading.window,
+        "events": reading.totals,
+        "error_ratio": reading.error_ratio,
+        "burn_rate": reading.burn_rate,
+    })
+}
+
+/// One SLO as the API shows it; `evaluation` is `None` until the engine's
+/// first round.
+fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
+    let mut shown = json!({
+        "name": slo.name,
+        "service": slo.service,
+        "description": slo.description,
+        "sli": {"source": slo.sli.source()},
+        "objective": slo.objective,
+        "window": slo.window.to_string(),
+        "min_events": slo.min_events,
+        "owner": slo.owner,
+        "runbook": slo.runbook,
+        "alerting": slo.alerting.iter().map(|a| json!({
+            "window": a.window_label(),
+            "long": a.long,
+            "short": a.short,
+            "burn_rate": a.burn_rate,
+            "severity": a.severity.as_str(),
+            "budget_spent": a.budget_spent(&slo.window),
+        })).collect::<Vec<_>>(),
+    });
+    let Some(evaluation) = evaluation else {
+        shown["alert_state"] = json!("unknown");
+        return shown;
+    };
+    let extra = json!({
+        "evaluated_at": evaluation.at,
+        "window_start": evaluation.window_start,
+        "window_end": evaluation.window_end,
+        "events": evaluation.totals,
+        "error_ratio": evaluation.error_ratio,
+        "budget_remaining": evaluation.budget_remaining,
+        "budget_minutes": evaluation.budget_minutes,
+        "budget_remaining_minutes": evaluation.budget_remaining_minutes,
+        "burn_rates": evaluation.burn_rates.iter().map(window_json).collect::<Vec<_>>(),
+        "alert_state": evaluation.alert_state(),
+        "alerts": evaluation.alerts.iter().map(|a| json!({
+            "window": a.alert.window_label(),
+            "severity": a.alert.severity.as_str(),
+            "threshold": a.alert.burn_rate,
+            "long_burn_rate": a.long.burn_rate,
+            "short_burn_rate": a.short.burn_rate,
+            "firing": a.firing,
+            "too_few_events": a.too_few_events,
+        })).collect::<Vec<_>>(),
+        "exhaustion_forecast": evaluation.forecasts,
+    });
+    if let (Some(shown), Value::Object(extra)) = (shown.as_object_mut(), extra) {
+        shown.extend(extra);
+    }
+    shown
+}
+
+/// `GET /api/v1/slos`: every SLO and where it stands.
+pub(crate) async fn list(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+) -> ApiResult<axum::Json<Value>> {
+    let config = state.config.current();
+    let listed: Vec<Value> = config
+        .config
+        .slos
+        .values()
+        .map(|slo| view(slo, state.slos.evaluation(&slo.name).as_ref()))
+        .collect();
+    Ok(axum::Json(Value::Array(listed)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeriesQuery {
+    /// RFC 3339; default the start of the SLO window.
+    from: Option<String>,
+    /// RFC 3339; default now.
+    to: Option<String>,
+    /// A duration such as `1h`; default a 200th of the range.
+    step: Option<String>,
+}
+
+/// `GET /api/v1/slos/{name}?from=&to=&step=`: one SLO, with its series.
+pub(crate) async fn show(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<SeriesQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let config = state.config.current();
+    let slo = slo(&config.config, &name)?;
+    let now = crate::clock::now();
+    let bad = ApiError::bad_request;
+    let to = parse_timestamp("to", query.to.as_deref())
+        .map_err(bad)?
+        .unwrap_or(now);
+    let from = parse_timestamp("from", query.from.as_deref())
+        .map_err(bad)?
+        .unwrap_or_else(|| slo.window.start(to));
+    if to <= from {
+        return Err(bad(format!("to ({to}) must be after from ({from})")));
+    }
+    let range_millis = to.duration_since(from).as_millis().max(0) as u64;
+    let step = match &query.step {
+        Some(text) => text
+            .parse::<Duration>()
+            .map_err(|e| bad(format!("step: {e}")))?,
+        // Whole minutes: the finest count kept.
+        None => Duration::from_mins((range_millis / DEFAULT_POINTS / 60_000).max(1)),
+    };
+    if step < Duration::from_mins(1) {
+        return Err(ApiError::bad_request(
+            "step must be at least `1m`, the finest count kept",
+        ));
+    }
+    if range_millis / step.as_millis() > MAX_POINTS {
+        return Err(bad(format!(
+            "from..to in steps of {step} is more than {MAX_POINTS} points; ask for a longer step"
+        )));
+    }
+    let mut shown = view(slo, state.slos.evaluation(&slo.name).as_ref());
+    shown["series"] = json!({
+        "from": from,
+        "to": to,
+        "step": step,
+        "points": state.slos.series(slo, from, to, step),
+    });
+    Ok(axum::Json(shown))
+}
+
+/// `POST /api/v1/slis/{name}/events`: a batch of `{timestamp, good,
+/// total}` for an SLO whose SLI is pushed, with an integration's token or
+/// a responder's API token. The batch is stored whole or not at all.
+pub(crate) async fn push(
+    headers: HeaderMap,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(batch): Json<Vec<PushedEvents>>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    sender(&headers, &state).await?;
+    let config = state.config.current();
+    let slo = slo(&config.config, &name)?;
+    if batch.is_empty() {
+        return Err(ApiError::bad_request(
+            "the batch is empty; send a JSON array of {timestamp, good, total}",
+        ));
+    }
+    let now = crate::clock::now();
+    let minutes = check_batch(slo, &batch, now).map_err(|problems| {
+        ApiError::bad_request(format!(
+            "{} of {} items are invalid, and nothing was stored: {}",
+            problems.len(),
+            batch.len(),
+            problems.join("; ")
+        ))
+        .with_detail(json!({"errors": problems}))
+    })?;
+    state.store.record_sli_events(&minutes, now).await?;
+    state.slos.wake();
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({
+            "slo": slo.name,
+            "accepted": batch.len(),
+            "minutes": minutes.len(),
+        })),
+    ))
+}

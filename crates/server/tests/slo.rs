@@ -1,0 +1,209 @@
+//! SLOs on both backends, over real HTTP: pushed events are checked whole,
+//! counted, and evaluated; a fast burn raises an alert that takes its
+//! route and opens a page, and the page resolves when the burn stops.
+
+mod common;
+
+use common::{TestServer, config_with, error_body, eventually, integrations};
+use pagerbound_core::Role;
+use pagerbound_testkit::Backend;
+use serde_json::{Value, json};
+
+const INGEST_TOKEN: &str = "test-checkout-token-0123456789ab";
+const SLO: &str = "checkout-availability";
+
+async fn start(backend: Backend) -> TestServer {
+    let files = config_with(vec![
+        integrations(&[("checkout", INGEST_TOKEN)]),
+        (
+            "slos.yaml",
+            "\
+slos:
+  - name: checkout-availability
+    service: checkout
+    sli: {source: push}
+    objective: 99
+    window: 7d
+    runbook: https://runbooks.example.com/checkout-slo
+    alerting:
+      # Short windows, so that a test sees a burn start and stop.
+      - {long: 3m, short: 2m, burn_rate: 5, severity: page}
+      - {long: 10m, short: 5m, burn_rate: 2, severity: ticket}
+"
+            .to_owned(),
+        ),
+        (
+            "routes.yaml",
+            "\
+routes:
+  service: checkout
+  class: ticket
+  group_by: [slo, severity]
+  group_wait: 0s
+  group_interval: 300ms
+  routes:
+    - name: checkout-slo
+      matchers: ['slo=~\".+\"', 'severity=\"page\"']
+      class: page
+"
+            .to_owned(),
+        ),
+    ]);
+    TestServer::start_on(backend, &files).await
+}
+
+async fn get_json(test: &TestServer, path: &str) -> Value {
+    let response = test.get(path, Some(&test.admin)).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("json")
+}
+
+async fn slo(test: &TestServer) -> Value {
+    get_json(test, "/api/v1/slos")
+        .await
+        .as_array()
+        .and_then(|slos| slos.iter().find(|s| s["name"] == SLO).cloned())
+        .expect("the SLO is listed")
+}
+
+fn burn_rate(slo: &Value, window: &str) -> Option<f64> {
+    slo["burn_rates"]
+        .as_array()?
+        .iter()
+        .find(|r| r["window"] == window)?["burn_rate"]
+        .as_f64()
+}
+
+async fn push(test: &TestServer, token: &str, good: f64, total: f64) -> reqwest::Response {
+    let now = jiff::Timestamp::now().to_string();
+    test.post_json(
+        &format!("/api/v1/slis/{SLO}/events"),
+        token,
+        &json!([{"timestamp": now, "good": good, "total": total}]),
+    )
+    .await
+}
+
+async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Backend) {
+    let test = start(backend).await;
+    let before = eventually("the first evaluation", || async {
+        let slo = slo(&test).await;
+        (slo["alert_state"] == "no_data").then_some(slo)
+    })
+    .await;
+    assert_eq!(before["objective"], 99.0);
+    assert_eq!(before["window"], "7d");
+    assert_eq!(
+        before["budget_remaining"],
+        Value::Null,
+        "no data is not a full budget"
+    );
+
+    // A batch with a bad item is refused whole, naming it.
+    let now = jiff::Timestamp::now().to_string();
+    let refused = test
+        .post_json(
+            &format!("/api/v1/slis/{SLO}/events"),
+            INGEST_TOKEN,
+            &json!([
+                {"timestamp": now, "good": 5, "total": 5},
+                {"timestamp": now, "good": 9, "total": 3},
+            ]),
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    let body = error_body(refused).await;
+    let message = body["error"].as_str().expect("message");
+    assert!(
+        message.contains("events[1]: good (9) is more than total (3)"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was stored"), "{message}");
+    let missing = test
+        .post_json("/api/v1/slis/nope/events", INGEST_TOKEN, &json!([]))
+        .await;
+    assert_eq!(missing.status(), 404);
+    let viewer = test.token("bob", Role::Viewer).await;
+    assert_eq!(push(&test, &viewer, 1.0, 1.0).await.status(), 403);
+
+    // 10% errors against a 1% budget: burn rate 10.
+    assert_eq!(push(&test, INGEST_TOKEN, 900.0, 1000.0).await.status(), 202);
+    let burning = eventually("the burn to be evaluated", || async {
+        let slo = slo(&test).await;
+        (slo["alert_state"] == "page").then_some(slo)
+    })
+    .await;
+    let rate = burn_rate(&burning, "2m").expect("burn rate over 2m");
+    assert!((rate - 10.0).abs() < 1e-9, "{rate}");
+    assert_eq!(
+        burning["events"]["total"], 1000.0,
+        "the refused batch left nothing"
+    );
+    assert!((burning["budget_remaining"].as_f64().expect("budget") + 9.0).abs() < 1e-9);
+
+    let page = eventually("the SLO's page", || async {
+        let pages = get_json(&test, "/api/v1/pages").await;
+        pages.as_array()?.first().cloned()
+    })
+    .await;
+    assert_eq!(page["service"], "checkout");
+    assert_eq!(page["route"], "checkout-slo");
+    let id = page["id"].as_i64().expect("id");
+    let shown = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let alert = &shown["alerts"][0];
+    assert_eq!(alert["labels"]["slo"], SLO);
+    assert_eq!(alert["labels"]["window"], "3m/2m");
+    assert_eq!(alert["labels"]["alertname"], "SLOErrorBudgetBurn");
+    assert_eq!(
+        alert["annotations"]["runbook_url"],
+        "https://runbooks.example.com/checkout-slo"
+    );
+    // The slower line is a ticket: its route says so.
+    eventually("the SLO's ticket", || async {
+        let tickets = get_json(&test, "/api/v1/tickets").await;
+        tickets.as_array()?.first()?["group_labels"]["severity"]
+            .as_str()
+            .filter(|s| *s == "ticket")
+            .map(str::to_owned)
+    })
+    .await;
+
+    // The series shows the burst in its minute.
+    let series = get_json(
+        &test,
+        &format!("/api/v1/slos/{SLO}?step=1m&from={}", {
+            // Whole seconds: the server's clock reads milliseconds, and the
+            // last step must not end after its now.
+            let from = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5);
+            jiff::Timestamp::from_second(from.as_second()).expect("timestamp")
+        }),
+    )
+    .await;
+    let points = series["series"]["points"].as_array().expect("points");
+    let counted: f64 = points
+        .iter()
+        .filter_map(|p| p["events"]["total"].as_f64())
+        .sum();
+    assert_eq!(counted, 1000.0, "{points:#?}");
+    let too_fine = test
+        .get(&format!("/api/v1/slos/{SLO}?step=10s"), Some(&test.admin))
+        .await;
+    assert_eq!(too_fine.status(), 400);
+
+    // Plenty of good events: the burn stops and the page resolves.
+    assert_eq!(
+        push(&test, INGEST_TOKEN, 100_000.0, 100_000.0)
+            .await
+            .status(),
+        202
+    );
+    eventually("the page to resolve", || async {
+        let shown = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+        (shown["state"] == "resolved").then_some(())
+    })
+    .await;
+    assert_eq!(slo(&test).await["alert_state"], "ok");
+    test.stop().await;
+}
+
+on_both_backends!(a_burn_pages_through_its_route_and_resolves_when_it_stops);

@@ -1,0 +1,97 @@
+use crate::{PostgresStore, column, instant, query_error};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use jiff_sqlx::ToSqlx;
+use pagerbound_store::{ReceivedSliEvents, Result, SliEvents, Slis};
+use sqlx::postgres::PgRow;
+
+fn events_from_row(row: &PgRow) -> Result<SliEvents> {
+    Ok(SliEvents {
+        slo: column(row, "slo")?,
+        minute: instant(row, "minute")?,
+        good: column(row, "good")?,
+        total: column(row, "total")?,
+    })
+}
+
+fn received_from_row(row: &PgRow) -> Result<ReceivedSliEvents> {
+    Ok(ReceivedSliEvents {
+        id: column(row, "id")?,
+        events: events_from_row(row)?,
+        received_at: instant(row, "received_at")?,
+    })
+}
+
+#[async_trait]
+impl Slis for PostgresStore {
+    async fn record_sli_events(&self, events: &[SliEvents], received_at: Timestamp) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let slos: Vec<&str> = events.iter().map(|e| e.slo.as_str()).collect();
+        let minutes: Vec<jiff_sqlx::Timestamp> =
+            events.iter().map(|e| e.minute.to_sqlx()).collect();
+        let good: Vec<f64> = events.iter().map(|e| e.good).collect();
+        let total: Vec<f64> = events.iter().map(|e| e.total).collect();
+        // One statement, so the batch is stored whole or not at all in one
+        // round trip; ids follow the order given.
+        sqlx::query(
+            "INSERT INTO sli_events (slo, minute, good, total, received_at)
+             SELECT slo, minute, good, total, $5
+             FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[])
+                 WITH ORDINALITY AS batch (slo, minute, good, total, position)
+             ORDER BY position",
+        )
+        .bind(&slos)
+        .bind(&minutes)
+        .bind(&good)
+        .bind(&total)
+        .bind(received_at.to_sqlx())
+        .execute(&self.pool)
+        .await
+        .map_err(query_error(String::new))?;
+        Ok(())
+    }
+
+    async fn sli_event_totals(
+        &self,
+        since: Timestamp,
+        received_before: Timestamp,
+    ) -> Result<Vec<SliEvents>> {
+        let rows = sqlx::query(
+            "SELECT slo, minute, sum(good) AS good, sum(total) AS total FROM sli_events
+             WHERE minute >= $1 AND received_at < $2
+             GROUP BY slo, minute
+             ORDER BY slo, minute",
+        )
+        .bind(since.to_sqlx())
+        .bind(received_before.to_sqlx())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(events_from_row).collect()
+    }
+
+    async fn sli_events_received(&self, since: Timestamp) -> Result<Vec<ReceivedSliEvents>> {
+        let rows = sqlx::query(
+            "SELECT id, slo, minute, good, total, received_at FROM sli_events
+             WHERE received_at >= $1
+             ORDER BY id",
+        )
+        .bind(since.to_sqlx())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(received_from_row).collect()
+    }
+
+    async fn prune_sli_events(&self, before: Timestamp) -> Result<u64> {
+        let pruned = sqlx::query("DELETE FROM sli_events WHERE minute < $1")
+            .bind(before.to_sqlx())
+            .execute(&self.pool)
+            .await
+            .map_err(query_error(String::new))?
+            .rows_affected();
+        Ok(pruned)
+    }
+}

@@ -1,0 +1,97 @@
+use crate::{SqliteStore, column, millis, query_error, timestamp};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use pagerbound_store::{ReceivedSliEvents, Result, SliEvents, Slis};
+use sqlx::sqlite::SqliteRow;
+
+fn events_from_row(row: &SqliteRow) -> Result<SliEvents> {
+    Ok(SliEvents {
+        slo: column(row, "slo")?,
+        minute: timestamp(column(row, "minute")?)?,
+        good: column(row, "good")?,
+        total: column(row, "total")?,
+    })
+}
+
+fn received_from_row(row: &SqliteRow) -> Result<ReceivedSliEvents> {
+    Ok(ReceivedSliEvents {
+        id: column(row, "id")?,
+        events: events_from_row(row)?,
+        received_at: timestamp(column(row, "received_at")?)?,
+    })
+}
+
+#[async_trait]
+impl Slis for SqliteStore {
+    async fn record_sli_events(&self, events: &[SliEvents], received_at: Timestamp) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        // One bound insert per row rather than one over `json_each`: counts
+        // stay binary doubles all the way, where a trip through JSON text
+        // would be only as exact as SQLite's number parser.
+        for event in events {
+            sqlx::query(
+                "INSERT INTO sli_events (slo, minute, good, total, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&event.slo)
+            .bind(millis(event.minute))
+            .bind(event.good)
+            .bind(event.total)
+            .bind(millis(received_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(String::new))?;
+        }
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(())
+    }
+
+    async fn sli_event_totals(
+        &self,
+        since: Timestamp,
+        received_before: Timestamp,
+    ) -> Result<Vec<SliEvents>> {
+        let rows = sqlx::query(
+            "SELECT slo, minute, sum(good) AS good, sum(total) AS total FROM sli_events
+             WHERE minute >= ?1 AND received_at < ?2
+             GROUP BY slo, minute
+             ORDER BY slo, minute",
+        )
+        .bind(millis(since))
+        .bind(millis(received_before))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(events_from_row).collect()
+    }
+
+    async fn sli_events_received(&self, since: Timestamp) -> Result<Vec<ReceivedSliEvents>> {
+        let rows = sqlx::query(
+            "SELECT id, slo, minute, good, total, received_at FROM sli_events
+             WHERE received_at >= ?1
+             ORDER BY id",
+        )
+        .bind(millis(since))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(received_from_row).collect()
+    }
+
+    async fn prune_sli_events(&self, before: Timestamp) -> Result<u64> {
+        let pruned = sqlx::query("DELETE FROM sli_events WHERE minute < ?1")
+            .bind(millis(before))
+            .execute(&self.writer)
+            .await
+            .map_err(query_error(String::new))?
+            .rows_affected();
+        Ok(pruned)
+    }
+}

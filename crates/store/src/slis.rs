@@ -1,0 +1,58 @@
+//! SLI events: the good and valid event counts the SLO engine is pushed (or
+//! probes), per SLO and minute. Kept in the store so that a restart does not
+//! lose the windows the burn rates are computed over, and so that with
+//! several instances any of them may receive a push.
+//!
+//! Rows are appended, never merged: a write is one insert per count, with no
+//! read-modify-write to race between instances; the reader adds them up.
+
+use crate::Result;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Good and valid events of one SLO in one minute, as pushed (or probed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliEvents {
+    pub slo: String,
+    /// The start of the minute (callers pass minute-aligned instants; the
+    /// store keeps what it is given).
+    pub minute: Timestamp,
+    pub good: f64,
+    pub total: f64,
+}
+
+/// A recorded batch row, for following what arrives.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceivedSliEvents {
+    pub id: i64,
+    pub events: SliEvents,
+    pub received_at: Timestamp,
+}
+
+#[async_trait]
+pub trait Slis {
+    /// Appends counts in one transaction, each row stamped `received_at`.
+    /// Rows are never merged on write: two pushes for the same minute are
+    /// two rows (the reader adds them up). A count that is negative, not
+    /// finite, or has more good than total events is refused with the whole
+    /// batch.
+    async fn record_sli_events(&self, events: &[SliEvents], received_at: Timestamp) -> Result<()>;
+
+    /// Every SLO's counts per minute for minutes at or after `since`, summed
+    /// over rows, counting only rows received before `received_before` (the
+    /// engine loads these, then follows newer rows with
+    /// [`sli_events_received`](Slis::sli_events_received)). Ordered by slo,
+    /// minute.
+    async fn sli_event_totals(
+        &self,
+        since: Timestamp,
+        received_before: Timestamp,
+    ) -> Result<Vec<SliEvents>>;
+
+    /// Rows received at or after `since`, oldest id first.
+    async fn sli_events_received(&self, since: Timestamp) -> Result<Vec<ReceivedSliEvents>>;
+
+    /// Deletes rows for minutes before `before`; answers how many.
+    async fn prune_sli_events(&self, before: Timestamp) -> Result<u64>;
+}

@@ -1,0 +1,293 @@
+//! SLI events.
+
+use super::*;
+use pagerbound_store::{ReceivedSliEvents, SliEvents};
+
+fn events(slo: &str, minute: &str, good: f64, total: f64) -> SliEvents {
+    SliEvents {
+        slo: slo.to_owned(),
+        minute: at(minute),
+        good,
+        total,
+    }
+}
+
+/// Totals without their rows' ids and arrival, to compare with a list.
+fn counts(totals: &[SliEvents]) -> Vec<(&str, Timestamp, f64, f64)> {
+    totals
+        .iter()
+        .map(|e| (e.slo.as_str(), e.minute, e.good, e.total))
+        .collect()
+}
+
+fn ids(received: &[ReceivedSliEvents]) -> Vec<i64> {
+    received.iter().map(|r| r.id).collect()
+}
+
+/// Rows of the same SLO and minute are added up; only minutes at or after
+/// `since` and rows received before `received_before` count.
+pub async fn sli_event_totals_add_up_rows_within_bounds(store: &dyn Store) {
+    store
+        .record_sli_events(
+            &[
+                events("search", "2026-11-21T10:00:00Z", 1.0, 2.0),
+                events("checkout", "2026-11-21T10:01:00Z", 5.0, 10.0),
+                events("checkout", "2026-11-21T10:00:00Z", 0.1, 1.0),
+            ],
+            at("2026-11-21T10:01:30Z"),
+        )
+        .await
+        .expect("record");
+    // A second push for a minute already pushed is a second row.
+    store
+        .record_sli_events(
+            &[events("checkout", "2026-11-21T10:00:00Z", 0.2, 2.0)],
+            at("2026-11-21T10:02:30Z"),
+        )
+        .await
+        .expect("record");
+    store
+        .record_sli_events(
+            &[events("checkout", "2026-11-21T10:02:00Z", 3.0, 3.0)],
+            at("2026-11-21T10:03:00Z"),
+        )
+        .await
+        .expect("record");
+
+    let totals = store
+        .sli_event_totals(at("2026-11-21T10:00:00Z"), at("2026-11-21T10:03:00Z"))
+        .await
+        .expect("totals");
+    assert_eq!(
+        totals.len(),
+        3,
+        "the row received at `received_before` does not count: {totals:?}"
+    );
+    let (slo, minute, good, total) = counts(&totals)[0];
+    assert_eq!((slo, minute), ("checkout", at("2026-11-21T10:00:00Z")));
+    assert!(
+        (good - 0.3).abs() < 1e-12,
+        "0.1 and 0.2 add up to 0.3, not {good}"
+    );
+    assert_eq!(total, 3.0, "both rows of the minute are added up");
+    assert_eq!(
+        counts(&totals)[1..],
+        [
+            ("checkout", at("2026-11-21T10:01:00Z"), 5.0, 10.0),
+            ("search", at("2026-11-21T10:00:00Z"), 1.0, 2.0),
+        ],
+        "ordered by SLO, then minute"
+    );
+
+    let later = store
+        .sli_event_totals(at("2026-11-21T10:01:00Z"), at("2026-11-21T10:03:00.001Z"))
+        .await
+        .expect("totals");
+    assert_eq!(
+        counts(&later),
+        [
+            ("checkout", at("2026-11-21T10:01:00Z"), 5.0, 10.0),
+            ("checkout", at("2026-11-21T10:02:00Z"), 3.0, 3.0),
+        ],
+        "the minute at `since` counts, earlier ones do not"
+    );
+
+    let earlier = store
+        .sli_event_totals(at("2026-11-21T10:00:00Z"), at("2026-11-21T10:02:30Z"))
+        .await
+        .expect("totals");
+    assert_eq!(
+        counts(&earlier),
+        [
+            ("checkout", at("2026-11-21T10:00:00Z"), 0.1, 1.0),
+            ("checkout", at("2026-11-21T10:01:00Z"), 5.0, 10.0),
+            ("search", at("2026-11-21T10:00:00Z"), 1.0, 2.0),
+        ],
+        "only rows received before `received_before`, their counts exactly as stored"
+    );
+
+    let none = store
+        .sli_event_totals(at("2026-11-21T10:03:00Z"), at("2026-11-21T11:00:00Z"))
+        .await
+        .expect("totals");
+    assert!(none.is_empty(), "no minute at or after `since`: {none:?}");
+}
+
+/// Rows are followed by when they arrived, in the order they were written,
+/// each as it was pushed.
+pub async fn sli_events_are_followed_as_they_arrive(store: &dyn Store) {
+    let first = [
+        events("checkout", "2026-11-21T10:00:00Z", 1.0 / 3.0, 1.0),
+        events("checkout", "2026-11-21T10:00:00Z", 0.1, 0.7),
+    ];
+    let second = [events("search", "2026-11-21T10:01:00Z", 1e-9, 12345.678)];
+    let third = [
+        events("search", "2026-11-21T10:02:00Z", 0.0, 0.0),
+        events("checkout", "2026-11-21T10:02:00Z", 99.0, 100.0),
+    ];
+    store
+        .record_sli_events(&first, at("2026-11-21T10:00:30Z"))
+        .await
+        .expect("record");
+    store
+        .record_sli_events(&second, at("2026-11-21T10:01:30Z"))
+        .await
+        .expect("record");
+    store
+        .record_sli_events(&third, at("2026-11-21T10:02:30Z"))
+        .await
+        .expect("record");
+    store
+        .record_sli_events(&[], at("2026-11-21T10:03:30Z"))
+        .await
+        .expect("an empty batch records nothing");
+
+    let all = store
+        .sli_events_received(at("2026-11-21T00:00:00Z"))
+        .await
+        .expect("received");
+    let pushed: Vec<(SliEvents, Timestamp)> = all
+        .iter()
+        .map(|r| (r.events.clone(), r.received_at))
+        .collect();
+    let expected: Vec<(SliEvents, Timestamp)> = first
+        .iter()
+        .map(|e| (e.clone(), at("2026-11-21T10:00:30Z")))
+        .chain(
+            second
+                .iter()
+                .map(|e| (e.clone(), at("2026-11-21T10:01:30Z"))),
+        )
+        .chain(
+            third
+                .iter()
+                .map(|e| (e.clone(), at("2026-11-21T10:02:30Z"))),
+        )
+        .collect();
+    assert_eq!(
+        pushed, expected,
+        "every row, in the order written, its counts exact"
+    );
+    assert!(
+        ids(&all).windows(2).all(|w| w[0] < w[1]),
+        "oldest id first: {:?}",
+        ids(&all)
+    );
+
+    let newer = store
+        .sli_events_received(at("2026-11-21T10:01:30Z"))
+        .await
+        .expect("received");
+    assert_eq!(
+        ids(&newer),
+        ids(&all)[2..],
+        "rows received at `since` are included, earlier ones are not"
+    );
+
+    let none = store
+        .sli_events_received(at("2026-11-21T10:02:30.001Z"))
+        .await
+        .expect("received");
+    assert!(none.is_empty(), "nothing received since: {none:?}");
+}
+
+/// Pruning deletes the rows of minutes before the cutoff, however recently
+/// they arrived, and keeps the rest.
+pub async fn sli_events_are_pruned_by_minute(store: &dyn Store) {
+    store
+        .record_sli_events(
+            &[
+                events("checkout", "2026-11-21T09:58:00Z", 1.0, 1.0),
+                events("checkout", "2026-11-21T09:59:00Z", 1.0, 2.0),
+                events("checkout", "2026-11-21T10:00:00Z", 2.0, 2.0),
+                events("search", "2026-11-21T10:01:00Z", 3.0, 4.0),
+            ],
+            at("2026-11-21T10:01:30Z"),
+        )
+        .await
+        .expect("record");
+    store
+        .record_sli_events(
+            &[
+                events("search", "2026-11-21T09:59:00Z", 1.0, 1.0),
+                events("checkout", "2026-11-21T10:00:00Z", 1.0, 1.0),
+            ],
+            at("2026-11-21T10:05:00Z"),
+        )
+        .await
+        .expect("record");
+
+    let pruned = store
+        .prune_sli_events(at("2026-11-21T10:00:00Z"))
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 3, "the three rows of minutes before 10:00");
+
+    let left = store
+        .sli_event_totals(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"))
+        .await
+        .expect("totals");
+    assert_eq!(
+        counts(&left),
+        [
+            ("checkout", at("2026-11-21T10:00:00Z"), 3.0, 3.0),
+            ("search", at("2026-11-21T10:01:00Z"), 3.0, 4.0),
+        ],
+        "the minute at the cutoff and later ones are kept"
+    );
+    let received = store
+        .sli_events_received(at("2026-11-21T00:00:00Z"))
+        .await
+        .expect("received");
+    assert_eq!(received.len(), 3);
+
+    let again = store
+        .prune_sli_events(at("2026-11-21T10:00:00Z"))
+        .await
+        .expect("prune");
+    assert_eq!(again, 0, "nothing is left to prune");
+}
+
+/// A batch with a count that cannot be (more good than valid events, a
+/// negative or non-finite count) is refused, and none of it is stored.
+pub async fn sli_event_batches_are_recorded_all_or_none(store: &dyn Store) {
+    let kept = events("checkout", "2026-11-21T10:00:00Z", 1.0, 2.0);
+    store
+        .record_sli_events(std::slice::from_ref(&kept), at("2026-11-21T10:00:30Z"))
+        .await
+        .expect("record");
+
+    let refused = [
+        events("checkout", "2026-11-21T10:01:00Z", 3.0, 2.0),
+        events("checkout", "2026-11-21T10:01:00Z", -1.0, 2.0),
+        events("checkout", "2026-11-21T10:01:00Z", 1.0, -2.0),
+        events("checkout", "2026-11-21T10:01:00Z", 1.0, f64::INFINITY),
+        events("checkout", "2026-11-21T10:01:00Z", 1.0, f64::NAN),
+        events("checkout", "2026-11-21T10:01:00Z", f64::NAN, 2.0),
+    ];
+    for bad in refused {
+        // The valid rows around it are written first and last, so that
+        // refusing the batch has to undo a write.
+        let batch = [
+            events("search", "2026-11-21T10:01:00Z", 1.0, 1.0),
+            bad.clone(),
+            events("search", "2026-11-21T10:02:00Z", 1.0, 1.0),
+        ];
+        let result = store
+            .record_sli_events(&batch, at("2026-11-21T10:01:30Z"))
+            .await;
+        assert!(result.is_err(), "{bad:?} is refused");
+    }
+
+    let received = store
+        .sli_events_received(at("2026-11-21T00:00:00Z"))
+        .await
+        .expect("received");
+    let stored: Vec<&SliEvents> = received.iter().map(|r| &r.events).collect();
+    assert_eq!(stored, [&kept], "nothing of a refused batch is stored");
+    let totals = store
+        .sli_event_totals(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"))
+        .await
+        .expect("totals");
+    assert_eq!(totals, [kept]);
+}
