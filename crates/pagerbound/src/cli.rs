@@ -107,6 +107,26 @@ pub enum Command {
     /// policy, schedules, notification rules and channels; `drill report`
     /// lists recent drills with their times.
     Drill(DrillArgs),
+    /// Service level objectives: where each stands.
+    #[command(subcommand)]
+    Slo(SloCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Every SLO with its budget left, burn rates and alert state, the
+    /// least budget first.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// One SLO: its objective, budget, each alerting window with its burn
+    /// rate and threshold, and when the budget would run out.
+    Show {
+        name: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod oncall;
 mod respond;
 mod routes;
 mod serve;
+mod slo;
 mod token;
 
 use crate::cli::{Command, DatabaseArgs};
@@ -30,6 +31,7 @@ pub async fn run(command: Command) -> Result<ExitCode> {
             oncall::run(command).await
         }
         Command::Drill(args) => drill::run(args).await,
+        Command::Slo(command) => slo::run(command).await,
         command => respond::run(command).await,
     }
 }

@@ -1,0 +1,142 @@
+//! `slo list` and `slo show NAME`, over the server's API.
+
+use super::client::Client;
+use crate::cli::SloCommand;
+use crate::output::outln;
+use anyhow::Result;
+use serde_json::Value;
+use std::process::ExitCode;
+
+pub async fn run(command: SloCommand) -> Result<ExitCode> {
+    match command {
+        SloCommand::List { client } => list(&Client::new(&client)?).await,
+        SloCommand::Show { name, client } => show(&Client::new(&client)?, &name).await,
+    }
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("-")
+}
+
+/// A share as a percentage, or `-` without data.
+fn percent(value: &Value) -> String {
+    value
+        .as_f64()
+        .map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn rate(value: &Value) -> String {
+    value
+        .as_f64()
+        .map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"))
+}
+
+/// The burn rate over `window`, from an SLO's `burn_rates`.
+fn burn_over<'a>(slo: &'a Value, window: &Value) -> &'a Value {
+    slo["burn_rates"]
+        .as_array()
+        .and_then(|rates| rates.iter().find(|r| &r["window"] == window))
+        .map_or(&Value::Null, |r| &r["burn_rate"])
+}
+
+async fn list(client: &Client) -> Result<ExitCode> {
+    let slos = client.get("api/v1/slos").await?;
+    let mut slos: Vec<&Value> = slos.as_array().into_iter().flatten().collect();
+    // The least budget first; no data last.
+    slos.sort_by(|a, b| {
+        let left = |s: &Value| s["budget_remaining"].as_f64().unwrap_or(f64::INFINITY);
+        left(a).total_cmp(&left(b))
+    });
+    outln!(
+        "{:<32} {:<16} {:>9} {:<16} {:>12} {:>9} STATE",
+        "SLO",
+        "SERVICE",
+        "OBJECTIVE",
+        "WINDOW",
+        "BUDGET LEFT",
+        "BURN 1h"
+    );
+    for slo in slos {
+        // The first page line's long window: the one that says "now".
+        let first = &slo["alerting"][0]["long"];
+        outln!(
+            "{:<32} {:<16} {:>8}% {:<16} {:>12} {:>9} {}",
+            text(&slo["name"]),
+            text(&slo["service"]),
+            slo["objective"],
+            text(&slo["window"]),
+            percent(&slo["budget_remaining"]),
+            rate(burn_over(slo, first)),
+            text(&slo["alert_state"]),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(client: &Client, name: &str) -> Result<ExitCode> {
+    let slo = client.get(&format!("api/v1/slos/{name}")).await?;
+    outln!("{} ({})", text(&slo["name"]), text(&slo["service"]));
+    if let Some(description) = slo["description"].as_str() {
+        outln!("  {description}");
+    }
+    outln!(
+        "Objective {}% over {}; SLI {}.",
+        slo["objective"],
+        text(&slo["window"]),
+        text(&slo["sli"]["source"])
+    );
+    outln!(
+        "Events: {} good of {} valid since {}.",
+        slo["events"]["good"],
+        slo["events"]["total"],
+        text(&slo["window_start"])
+    );
+    outln!(
+        "Budget left: {} ({} of {} minutes of full outage).",
+        percent(&slo["budget_remaining"]),
+        slo["budget_remaining_minutes"]
+            .as_f64()
+            .map_or_else(|| "-".to_owned(), |m| format!("{m:.1}")),
+        slo["budget_minutes"]
+            .as_f64()
+            .map_or_else(|| "-".to_owned(), |m| format!("{m:.1}")),
+    );
+    outln!("State: {}.", text(&slo["alert_state"]));
+    outln!("");
+    outln!(
+        "{:<12} {:<8} {:>9} {:>10} {:>10} FIRING",
+        "WINDOW",
+        "SEVERITY",
+        "THRESHOLD",
+        "BURN LONG",
+        "BURN SHORT"
+    );
+    for alert in slo["alerts"].as_array().into_iter().flatten() {
+        let firing = match (alert["firing"].as_bool(), alert["too_few_events"].as_bool()) {
+            (Some(true), _) => "yes",
+            (_, Some(true)) => "no (too few events)",
+            _ => "no",
+        };
+        outln!(
+            "{:<12} {:<8} {:>9} {:>10} {:>10} {}",
+            text(&alert["window"]),
+            text(&alert["severity"]),
+            alert["threshold"],
+            rate(&alert["long_burn_rate"]),
+            rate(&alert["short_burn_rate"]),
+            firing,
+        );
+    }
+    outln!("");
+    for forecast in slo["exhaustion_forecast"].as_array().into_iter().flatten() {
+        outln!(
+            "At the {} burn rate ({}): budget runs out {}.",
+            text(&forecast["window"]),
+            rate(&forecast["burn_rate"]),
+            forecast["exhausted_at"]
+                .as_str()
+                .map_or_else(|| "never".to_owned(), |at| format!("at {at}")),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
