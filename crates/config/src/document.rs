@@ -12,8 +12,8 @@ use crate::diagnostic::{Diagnostics, Pos};
 use crate::hint;
 use crate::raw::{
     BLOCK_SECTIONS, LIST_SECTIONS, RawChannel, RawEscalationPolicy, RawFile, RawHeartbeat,
-    RawInhibitRule, RawIntegration, RawRoute, RawSchedule, RawService, RawSettings, RawSlo,
-    RawTeam, RawUser, SECTIONS,
+    RawInhibitRule, RawIntegration, RawProbe, RawRoute, RawSchedule, RawService, RawSettings,
+    RawSlo, RawTeam, RawUser, SECTIONS,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -76,6 +76,7 @@ pub(crate) struct Document {
     pub schedules: Vec<Sourced<RawSchedule>>,
     pub escalation_policies: Vec<Sourced<RawEscalationPolicy>>,
     pub slos: Vec<Sourced<RawSlo>>,
+    pub probes: Vec<Sourced<RawProbe>>,
     /// Names of items that exist but could not be read, by section, so that
     /// references to them are not reported as undefined as well.
     pub unreadable: Vec<(&'static str, String)>,
@@ -147,6 +148,7 @@ impl Document {
             schedules: sourced(raw.schedules, &origin),
             escalation_policies: sourced(raw.escalation_policies, &origin),
             slos: sourced(raw.slos, &origin),
+            probes: sourced(raw.probes, &origin),
             unreadable: Vec::new(),
         }
     }
@@ -225,6 +227,10 @@ fn parse_by_item(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) ->
                         "slos" => {
                             let item = reader.read("slos", &at);
                             reader.document.slos.extend(item);
+                        }
+                        "probes" => {
+                            let item = reader.read("probes", &at);
+                            reader.document.probes.extend(item);
                         }
                         _ => {
                             let item = reader.read("integrations", &at);

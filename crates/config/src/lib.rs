@@ -14,6 +14,7 @@ mod escalation;
 mod heartbeats;
 mod hint;
 mod location;
+mod probes;
 mod raw;
 mod routes;
 mod schedules;
@@ -55,6 +56,8 @@ pub struct Config {
     pub escalation_policies: BTreeMap<String, EscalationPolicy>,
     /// Service level objectives, by name.
     pub slos: BTreeMap<String, pagerbound_core::slo::Slo>,
+    /// Synthetic checks, by name.
+    pub probes: BTreeMap<String, pagerbound_core::probe::Probe>,
     /// The files it was read from, in reading order.
     pub files: Vec<PathBuf>,
 }

@@ -39,10 +39,12 @@ pub(crate) struct RawFile {
     pub escalation_policies: Vec<Spanned<RawEscalationPolicy>>,
     #[serde(default)]
     pub slos: Vec<Spanned<RawSlo>>,
+    #[serde(default)]
+    pub probes: Vec<Spanned<RawProbe>>,
 }
 
 /// The names of [`RawFile`]'s list sections.
-pub(crate) const LIST_SECTIONS: [&str; 10] = [
+pub(crate) const LIST_SECTIONS: [&str; 11] = [
     "teams",
     "users",
     "services",
@@ -53,11 +55,12 @@ pub(crate) const LIST_SECTIONS: [&str; 10] = [
     "schedules",
     "escalation_policies",
     "slos",
+    "probes",
 ];
 /// The sections that are one block each.
 pub(crate) const BLOCK_SECTIONS: [&str; 2] = ["settings", "routes"];
 /// Every top-level key.
-pub(crate) const SECTIONS: [&str; 12] = [
+pub(crate) const SECTIONS: [&str; 13] = [
     "settings",
     "teams",
     "users",
@@ -70,6 +73,7 @@ pub(crate) const SECTIONS: [&str; 12] = [
     "schedules",
     "escalation_policies",
     "slos",
+    "probes",
 ];
 
 /// `settings:` — how this instance runs.
@@ -382,8 +386,48 @@ pub(crate) struct RawSlo {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSli {
     /// `push`: counts of good and valid events sent to
-    /// `POST /api/v1/slis/{name}/events`.
+    /// `POST /api/v1/slis/{name}/events`; `probe`: the runs of `probe`.
     pub source: Text,
+    /// The probe whose runs are the events (source `probe`).
+    pub probe: Option<Text>,
+}
+
+/// `probes:` — an HTTP(S) check pagerbound runs every `interval`; each run
+/// is one event, good when every expectation holds, for the SLOs whose SLI
+/// is the probe.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProbe {
+    pub name: Text,
+    /// The address requested; redirects are not followed.
+    pub url: Text,
+    /// `GET` (the default), `HEAD`, `POST`, `PUT` or `OPTIONS`.
+    pub method: Option<Text>,
+    /// Request headers.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// A request body.
+    pub body: Option<String>,
+    /// How often it runs (default `1m`; at least `1s`).
+    pub interval: Option<Text>,
+    /// How long a run may take before it counts as failed (default `10s`;
+    /// at most the interval).
+    pub timeout: Option<Text>,
+    /// What a good run shows (default: any 2xx status).
+    pub expect: Option<Spanned<RawExpect>>,
+}
+
+/// `probes[].expect:` — every condition must hold for a run to be good.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpect {
+    /// Acceptable status codes (default: any 2xx).
+    #[serde(default)]
+    pub status: Vec<Spanned<u16>>,
+    /// The longest the response may take, e.g. `500ms`.
+    pub latency: Option<Text>,
+    /// Text the body must contain.
+    pub body_contains: Option<String>,
 }
 
 /// `slos[].alerting:` — one line of a multi-window, multi-burn-rate
@@ -548,7 +592,7 @@ mod tests {
             let rest = &reference[start + heading.len()..];
             &rest[..rest.find("\n## ").unwrap_or(rest.len())]
         };
-        let expectations: [(&str, Vec<&str>); 24] = [
+        let expectations: [(&str, Vec<&str>); 26] = [
             ("settings", fields_of::<RawSettings>()),
             ("settings", fields_of::<RawNotificationSettings>()),
             ("teams", fields_of::<RawTeam>()),
@@ -573,6 +617,8 @@ mod tests {
             ("slos", fields_of::<RawSlo>()),
             ("slos", fields_of::<RawSli>()),
             ("slos", fields_of::<RawBurnAlert>()),
+            ("probes", fields_of::<RawProbe>()),
+            ("probes", fields_of::<RawExpect>()),
         ];
         for (name, fields) in expectations {
             assert!(!fields.is_empty());

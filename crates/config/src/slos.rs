@@ -16,6 +16,7 @@ const OWN_LABELS: [&str; 5] = ["alertname", "slo", "service", "severity", "windo
 pub(crate) struct SloNames<'a> {
     pub services: &'a BTreeSet<String>,
     pub teams: &'a BTreeSet<String>,
+    pub probes: &'a BTreeSet<String>,
 }
 
 impl Validator<'_> {
@@ -31,16 +32,7 @@ impl Validator<'_> {
         if let Some(owner) = &raw.owner {
             self.reference(sourced.at(owner), "team", &owner.value, names.teams);
         }
-        let sli = match raw.sli.value.source.value.as_str() {
-            "push" => Some(Sli::Push),
-            other => {
-                self.diagnostics.error(
-                    &sourced.at(&raw.sli.value.source),
-                    format!("unknown SLI source `{other}`; the source is `push`"),
-                );
-                None
-            }
-        };
+        let sli = self.sli(sourced, names);
         let objective = raw.objective.value;
         if !(objective > 0.0 && objective < 100.0) {
             self.diagnostics.error(
@@ -86,6 +78,40 @@ impl Validator<'_> {
             runbook,
             labels: labels?,
         })
+    }
+
+    fn sli(&mut self, sourced: &Sourced<RawSlo>, names: &SloNames) -> Option<Sli> {
+        let raw = &sourced.item.value.sli.value;
+        let probe = raw.probe.as_ref();
+        match (raw.source.value.as_str(), probe) {
+            ("push", None) => Some(Sli::Push),
+            ("probe", Some(probe)) => self
+                .reference(sourced.at(probe), "probe", &probe.value, names.probes)
+                .then(|| Sli::Probe {
+                    probe: probe.value.clone(),
+                }),
+            ("probe", None) => {
+                self.diagnostics.error(
+                    &sourced.at(&raw.source),
+                    "an SLI of source `probe` names its probe: `probe: NAME`",
+                );
+                None
+            }
+            ("push", Some(probe)) => {
+                self.diagnostics.error(
+                    &sourced.at(probe),
+                    "`probe` belongs to an SLI of source `probe`",
+                );
+                None
+            }
+            (other, _) => {
+                self.diagnostics.error(
+                    &sourced.at(&raw.source),
+                    format!("unknown SLI source `{other}`; use `push` or `probe`"),
+                );
+                None
+            }
+        }
     }
 
     fn slo_window(&mut self, sourced: &Sourced<RawSlo>) -> Option<SloWindow> {

@@ -61,6 +61,7 @@ impl Validator<'_> {
         let mut schedules = Vec::new();
         let mut escalation_policies = Vec::new();
         let mut slos = Vec::new();
+        let mut probes = Vec::new();
         let (mut teams, mut users, mut services, mut channels, mut integrations) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut names = Names::default();
@@ -94,6 +95,7 @@ impl Validator<'_> {
             schedules.extend(document.schedules);
             escalation_policies.extend(document.escalation_policies);
             slos.extend(document.slos);
+            probes.extend(document.probes);
             for (section, name) in document.unreadable {
                 match section {
                     "teams" => drop(names.teams.insert(name)),
@@ -168,10 +170,14 @@ impl Validator<'_> {
         let built_policies = self.each(&escalation_policies, |v, p| {
             v.escalation_policy(p, &targets)
         });
+        let probes = self.unique("probe", probes, |p| &p.name);
+        let built_probes = self.each(&probes, Validator::probe);
+        let probe_names: BTreeSet<String> = probes.keys().cloned().collect();
         let slos = self.unique("SLO", slos, |s| &s.name);
         let slo_names = crate::slos::SloNames {
             services: &names.services,
             teams: &names.teams,
+            probes: &probe_names,
         };
         let built_slos = self.each(&slos, |v, s| v.slo(s, &slo_names));
         let config = Config {
@@ -187,6 +193,7 @@ impl Validator<'_> {
             schedules: built_schedules,
             escalation_policies: built_policies,
             slos: built_slos,
+            probes: built_probes,
             files: Vec::new(),
         };
         self.cross_checks(&config, &users, &integrations);

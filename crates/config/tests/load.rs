@@ -1259,3 +1259,89 @@ slos:
         );
     }
 }
+
+#[test]
+fn probes_are_read_with_defaults_and_checked() {
+    let probes = "\
+probes:
+  - name: home
+    url: http://127.0.0.1:8080/health
+  - name: api
+    url: https://api.example.com/ping
+    method: head
+    interval: 30s
+    timeout: 5s
+    headers: {X-Probe: pagerbound}
+    expect: {status: [200, 204], latency: 500ms, body_contains: ok}
+slos:
+  - name: home
+    service: triage
+    sli: {source: probe, probe: home}
+    objective: 99
+    window: 28d
+";
+    let dir = with_base(&[("probes.yaml", probes)]);
+    let config = load(dir.path()).expect("valid").config;
+    let home = &config.probes["home"];
+    assert_eq!(home.method, "GET");
+    assert_eq!(home.interval, pagerbound_core::Duration::from_secs(60));
+    assert_eq!(home.timeout, pagerbound_core::Duration::from_secs(10));
+    assert!(home.expect.status.is_empty(), "any 2xx");
+    let api = &config.probes["api"];
+    assert_eq!(api.method, "HEAD");
+    assert_eq!(api.expect.status, [200, 204]);
+    assert_eq!(
+        api.headers,
+        [("X-Probe".to_owned(), "pagerbound".to_owned())]
+    );
+    assert_eq!(
+        config.slos["home"].sli,
+        pagerbound_core::slo::Sli::Probe {
+            probe: "home".into()
+        }
+    );
+
+    let broken = "\
+probes:
+  - name: home
+    url: ftp://127.0.0.1/health
+    method: DELETE
+    interval: 5s
+    timeout: 10s
+    expect: {status: [700]}
+slos:
+  - name: home
+    service: triage
+    sli: {source: probe, probe: hme}
+    objective: 99
+    window: 28d
+  - name: other
+    service: triage
+    sli: {source: probe}
+    objective: 99
+    window: 28d
+";
+    let dir = with_base(&[("probes.yaml", broken)]);
+    let rejected = load(dir.path()).expect_err("bad probes");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    let expect = [
+        (3, "url"),
+        (4, "method `DELETE` is not one a probe uses"),
+        (6, "timeout 10s is longer than the interval 5s"),
+        (7, "status 700 is not an HTTP status code"),
+        (11, "probe `hme` is not defined, did you mean `home`?"),
+        (16, "names its probe: `probe: NAME`"),
+    ];
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for (line, words) in expect {
+        assert!(
+            at.iter().any(|(l, m)| *l == line && m.contains(words)),
+            "line {line} `{words}` in {at:#?}"
+        );
+    }
+}

@@ -22,6 +22,7 @@ pub mod integration;
 pub mod maintenance;
 pub mod name;
 pub mod notify;
+pub mod probe;
 pub mod routing;
 pub mod schedule;
 pub mod secret;

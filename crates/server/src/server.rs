@@ -62,6 +62,8 @@ pub struct Server {
     /// Raises SLO burn alerts into ingest.
     slo_task: JoinHandle<()>,
     stop_slos: watch::Sender<bool>,
+    /// Runs the probes.
+    probe_task: JoinHandle<()>,
     /// Stops the engine, the notifier and the heartbeat monitor.
     stop_engine: watch::Sender<bool>,
 }
@@ -130,7 +132,7 @@ impl Server {
         );
         let heartbeat_task = Monitor::new(store.clone(), config.clone(), notifier_handle.clone())
             .spawn(engine_stopped.clone());
-        let notifier_task = notifier.spawn(engine_stopped);
+        let notifier_task = notifier.spawn(engine_stopped.clone());
         let (ingest, ingest_task) =
             Ingest::start(store.clone(), engine_handle.clone(), metrics.clone())
                 .await
@@ -143,6 +145,13 @@ impl Server {
         let slo_task =
             crate::slos::Engine::new(store.clone(), config.clone(), ingest.clone(), slos.clone())
                 .spawn(slos_stopped);
+        let probe_task = crate::sources::probes::Prober::new(
+            store.clone(),
+            config.clone(),
+            slos.clone(),
+            crate::sources::probes::probe_client().map_err(StartError::Http)?,
+        )
+        .spawn(engine_stopped);
         let state = AppState {
             store,
             config,
@@ -181,6 +190,7 @@ impl Server {
             notifier_task,
             heartbeat_task,
             slo_task,
+            probe_task,
             stop_slos,
             stop_engine,
         })
@@ -229,6 +239,9 @@ impl Server {
         }
         if let Err(error) = (&mut self.heartbeat_task).await {
             tracing::error!(error = %error, "The heartbeat monitor failed.");
+        }
+        if let Err(error) = (&mut self.probe_task).await {
+            tracing::error!(error = %error, "The probe runner failed.");
         }
         store.close().await;
         tracing::info!("pagerbound stopped.");

@@ -53,12 +53,16 @@ pub enum Sli {
     /// `POST /api/v1/slis/{slo}/events`: a ratio SLI, or a latency SLI whose
     /// sender counts the events under its threshold as good.
     Push,
+    /// A probe's runs, one event each: good when every expectation of
+    /// the probe held.
+    Probe { probe: String },
 }
 
 impl Sli {
     pub fn source(&self) -> &'static str {
         match self {
             Sli::Push => "push",
+            Sli::Probe { .. } => "probe",
         }
     }
 }

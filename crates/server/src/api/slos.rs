@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pagerbound_core::Duration;
 use pagerbound_core::alert::parse_timestamp;
-use pagerbound_core::slo::{Evaluation, Slo, WindowReading};
+use pagerbound_core::slo::{Evaluation, Sli, Slo, WindowReading};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,7 +43,10 @@ fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
         "name": slo.name,
         "service": slo.service,
         "description": slo.description,
-        "sli": {"source": slo.sli.source()},
+        "sli": match &slo.sli {
+            Sli::Push => json!({"source": "push"}),
+            Sli::Probe { probe } => json!({"source": "probe", "probe": probe}),
+        },
         "objective": slo.objective,
         "window": slo.window.to_string(),
         "min_events": slo.min_events,
@@ -176,6 +179,11 @@ pub(crate) async fn push(
     sender(&headers, &state).await?;
     let config = state.config.current();
     let slo = slo(&config.config, &name)?;
+    if let Sli::Probe { probe } = &slo.sli {
+        return Err(ApiError::conflict(format!(
+            "SLO `{name}` counts the runs of probe `{probe}`; events are pushed to SLOs whose SLI source is `push`"
+        )));
+    }
     if batch.is_empty() {
         return Err(ApiError::bad_request(
             "the batch is empty; send a JSON array of {timestamp, good, total}",
