@@ -13,5 +13,6 @@ pub mod pagerbound;
 pub mod process;
 pub mod procstat;
 pub mod schedules;
+pub mod slos;
 pub mod stats;
 pub mod target;

@@ -32,18 +32,23 @@ enum Command {
     NotifyLatency(LatencyArgs),
     /// Times the schedule computation: who is on call now in 1,000
     /// schedules, and a year of one schedule's shifts (no server).
-    Schedules(SchedulesArgs),
+    Schedules(ComputeArgs),
+    /// Times one SLO evaluation cycle: 10,000 SLOs with 30-day windows and
+    /// four window pairs, their memory, and the naive way beside it (no
+    /// server).
+    Slos(ComputeArgs),
 }
 
 #[derive(Debug, clap::Args)]
-struct SchedulesArgs {
-    /// 5 rounds instead of 101.
+/// For the benchmarks of pure computation (schedules, SLOs).
+struct ComputeArgs {
+    /// A few rounds on a smaller load instead of the full run.
     #[arg(long)]
     quick: bool,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Also write the table into this markdown file's schedules section.
+    /// Also write the table into this markdown file's section.
     #[arg(long, value_name = "FILE")]
     markdown: Option<std::path::PathBuf>,
 }
@@ -255,6 +260,22 @@ async fn main() -> Result<()> {
             if let Some(path) = &args.markdown {
                 let how = format!("{} rounds, release build", report.rounds);
                 write_table(path, "schedules", &how, args.quick, &table)?;
+            }
+        }
+        Command::Slos(args) => {
+            let report = pagerbound_bench::slos::run(args.quick);
+            let table = pagerbound_bench::slos::render(&report);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{table}");
+            }
+            if let Some(path) = &args.markdown {
+                let how = format!(
+                    "{} rounds, release build, one event every {} minutes over the window",
+                    report.rounds, report.feed_every_minutes
+                );
+                write_table(path, "slos", &how, args.quick, &table)?;
             }
         }
         Command::NotifyLatency(args) => {

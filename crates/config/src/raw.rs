@@ -102,6 +102,10 @@ pub(crate) struct RawSettings {
     pub symptom_label: Option<String>,
     /// How notifications are retried, and where failures are reported.
     pub notifications: Option<Spanned<RawNotificationSettings>>,
+    /// The Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir,
+    /// VictoriaMetrics) that SLIs of source `prometheus` query unless they
+    /// name their own `url`.
+    pub prometheus_url: Option<Text>,
 }
 
 /// `settings.notifications:` — retries and the fallback channel.
@@ -390,6 +394,19 @@ pub(crate) struct RawSli {
     pub source: Text,
     /// The probe whose runs are the events (source `probe`).
     pub probe: Option<Text>,
+    /// The Prometheus-compatible API to query (source `prometheus`;
+    /// default `settings.prometheus_url`).
+    pub url: Option<Text>,
+    /// PromQL: the per-second rate of good events over `{{.window}}`.
+    pub good: Option<Text>,
+    /// PromQL: the per-second rate of bad events over `{{.window}}`
+    /// (instead of `good`).
+    pub bad: Option<Text>,
+    /// PromQL: the per-second rate of valid events over `{{.window}}`.
+    pub total: Option<Text>,
+    /// How often the queries are evaluated, each over the step (default
+    /// `1m`).
+    pub step: Option<Text>,
 }
 
 /// `probes:` — an HTTP(S) check pagerbound runs every `interval`; each run

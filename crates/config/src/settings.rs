@@ -36,6 +36,8 @@ pub struct Settings {
     /// The label that marks symptom alerts, for the page-on-symptoms lint.
     pub symptom_label: Option<String>,
     pub notifications: NotificationSettings,
+    /// Where SLIs of source `prometheus` are read by default.
+    pub prometheus_url: Option<Url>,
 }
 
 /// How notifications are retried, and where their failures are reported.
@@ -58,6 +60,7 @@ impl Settings {
             retention: DEFAULT_RETENTION,
             symptom_label: Some("slo".to_owned()),
             notifications: NotificationSettings::default(),
+            prometheus_url: None,
         }
     }
 

@@ -5,7 +5,10 @@ use crate::raw::{RawBurnAlert, RawSlo};
 use crate::validate::Validator;
 use pagerbound_core::Duration;
 use pagerbound_core::alert::{Labels, is_valid_name};
-use pagerbound_core::slo::{BurnAlert, Period, Severity, Sli, Slo, SloWindow, workbook_policy};
+use pagerbound_core::slo::{
+    BurnAlert, Period, PrometheusSli, RatioQueries, Severity, Sli, Slo, SloWindow,
+    WINDOW_PLACEHOLDER, workbook_policy,
+};
 use serde_saphyr::Spanned;
 use std::collections::BTreeSet;
 
@@ -17,6 +20,8 @@ pub(crate) struct SloNames<'a> {
     pub services: &'a BTreeSet<String>,
     pub teams: &'a BTreeSet<String>,
     pub probes: &'a BTreeSet<String>,
+    /// `settings.prometheus_url`.
+    pub prometheus_url: Option<&'a url::Url>,
 }
 
 impl Validator<'_> {
@@ -83,7 +88,35 @@ impl Validator<'_> {
     fn sli(&mut self, sourced: &Sourced<RawSlo>, names: &SloNames) -> Option<Sli> {
         let raw = &sourced.item.value.sli.value;
         let probe = raw.probe.as_ref();
-        match (raw.source.value.as_str(), probe) {
+        let source = raw.source.value.as_str();
+        // Fields that belong to another source are mistakes, not noise.
+        let prometheus_fields = [
+            ("url", &raw.url),
+            ("good", &raw.good),
+            ("bad", &raw.bad),
+            ("total", &raw.total),
+            ("step", &raw.step),
+        ];
+        if source != "prometheus" {
+            for (field, value) in prometheus_fields {
+                if let Some(value) = value {
+                    self.diagnostics.error(
+                        &sourced.at(value),
+                        format!("`{field}` belongs to an SLI of source `prometheus`"),
+                    );
+                }
+            }
+        }
+        if source == "prometheus" {
+            if let Some(probe) = probe {
+                self.diagnostics.error(
+                    &sourced.at(probe),
+                    "`probe` belongs to an SLI of source `probe`",
+                );
+            }
+            return self.prometheus_sli(sourced, names).map(Sli::Prometheus);
+        }
+        match (source, probe) {
             ("push", None) => Some(Sli::Push),
             ("probe", Some(probe)) => self
                 .reference(sourced.at(probe), "probe", &probe.value, names.probes)
@@ -107,11 +140,97 @@ impl Validator<'_> {
             (other, _) => {
                 self.diagnostics.error(
                     &sourced.at(&raw.source),
-                    format!("unknown SLI source `{other}`; use `push` or `probe`"),
+                    format!("unknown SLI source `{other}`; use `push`, `probe` or `prometheus`"),
                 );
                 None
             }
         }
+    }
+
+    fn prometheus_sli(
+        &mut self,
+        sourced: &Sourced<RawSlo>,
+        names: &SloNames,
+    ) -> Option<PrometheusSli> {
+        let raw = &sourced.item.value.sli.value;
+        let errors_before = self.diagnostics.error_count();
+        let url = match (&raw.url, names.prometheus_url) {
+            (Some(url), _) => self.http_url(&sourced.at(url), &url.value, "url"),
+            (None, Some(url)) => Some(url.clone()),
+            (None, None) => {
+                self.diagnostics.error(
+                    &sourced.at(&raw.source),
+                    "an SLI of source `prometheus` needs `url`, or `settings.prometheus_url`",
+                );
+                None
+            }
+        };
+        let query = |v: &mut Self, text: Option<&Spanned<String>>, field: &str| {
+            let text = text?;
+            if !text.value.contains(WINDOW_PLACEHOLDER) {
+                v.diagnostics.error(
+                    &sourced.at(text),
+                    format!(
+                        "{field} must be a rate over `{WINDOW_PLACEHOLDER}`, e.g. `sum(rate(http_requests_total[{WINDOW_PLACEHOLDER}]))`"
+                    ),
+                );
+                return None;
+            }
+            Some(text.value.clone())
+        };
+        let total = query(self, raw.total.as_ref(), "total");
+        let queries = match (&raw.good, &raw.bad) {
+            (Some(_), None) => query(self, raw.good.as_ref(), "good")
+                .zip(total)
+                .map(|(good, total)| RatioQueries::Good { good, total }),
+            (None, Some(_)) => query(self, raw.bad.as_ref(), "bad")
+                .zip(total)
+                .map(|(bad, total)| RatioQueries::Bad { bad, total }),
+            (Some(_), Some(bad)) => {
+                self.diagnostics
+                    .error(&sourced.at(bad), "give `good` or `bad`, not both");
+                None
+            }
+            (None, None) => {
+                self.diagnostics.error(
+                    &sourced.at(&raw.source),
+                    "an SLI of source `prometheus` needs `good` or `bad`, and `total`",
+                );
+                None
+            }
+        };
+        if raw.total.is_none() && (raw.good.is_some() || raw.bad.is_some()) {
+            self.diagnostics.error(
+                &sourced.at(&raw.source),
+                "an SLI of source `prometheus` needs `total`, the rate of valid events",
+            );
+        }
+        let step = match &raw.step {
+            None => Some(Duration::from_mins(1)),
+            Some(text) => match text.value.parse::<Duration>() {
+                Ok(step) if step >= Duration::from_secs(1) && step <= Duration::from_mins(60) => {
+                    Some(step)
+                }
+                Ok(_) => {
+                    self.diagnostics
+                        .error(&sourced.at(text), "step must be between `1s` and `1h`");
+                    None
+                }
+                Err(error) => {
+                    self.diagnostics
+                        .error(&sourced.at(text), format!("step: {error}"));
+                    None
+                }
+            },
+        };
+        if self.diagnostics.error_count() != errors_before {
+            return None;
+        }
+        Some(PrometheusSli {
+            url: url?,
+            queries: queries?,
+            step: step?,
+        })
     }
 
     fn slo_window(&mut self, sourced: &Sourced<RawSlo>) -> Option<SloWindow> {

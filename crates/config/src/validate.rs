@@ -178,6 +178,7 @@ impl Validator<'_> {
             services: &names.services,
             teams: &names.teams,
             probes: &probe_names,
+            prometheus_url: settings.as_ref().and_then(|s| s.prometheus_url.as_ref()),
         };
         let built_slos = self.each(&slos, |v, s| v.slo(s, &slo_names));
         let config = Config {
@@ -311,6 +312,9 @@ impl Validator<'_> {
                         .error(&sourced.at(text), format!("{field}: {error}")),
                 }
             }
+        }
+        if let Some(url) = &raw.prometheus_url {
+            settings.prometheus_url = self.http_url(&sourced.at(url), &url.value, "prometheus_url");
         }
         if let Some(label) = &raw.symptom_label {
             settings.symptom_label = (!label.is_empty()).then(|| label.clone());

@@ -1219,7 +1219,7 @@ slos:
 slos:
   - name: broken
     service: checkot
-    sli: {source: prometheus}
+    sli: {source: graphite}
     objective: 100
     window: 5m
     labels: {severity: low}
@@ -1242,7 +1242,7 @@ slos:
         .collect();
     let expect = [
         (3, "service `checkot` is not defined"),
-        (4, "unknown SLI source `prometheus`"),
+        (4, "unknown SLI source `graphite`"),
         (5, "objective 100 is not a percentage"),
         (6, "window must be at least an hour"),
         (2, "label `severity` is set by the SLO itself"),
@@ -1336,6 +1336,81 @@ slos:
         (7, "status 700 is not an HTTP status code"),
         (11, "probe `hme` is not defined, did you mean `home`?"),
         (16, "names its probe: `probe: NAME`"),
+    ];
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for (line, words) in expect {
+        assert!(
+            at.iter().any(|(l, m)| *l == line && m.contains(words)),
+            "line {line} `{words}` in {at:#?}"
+        );
+    }
+}
+
+#[test]
+fn prometheus_slis_are_read_and_checked() {
+    let slos = "\
+slos:
+  - name: availability
+    service: triage
+    sli:
+      source: prometheus
+      bad: sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))
+      total: sum(rate(http_requests_total[{{.window}}]))
+      step: 30s
+    objective: 99.9
+    window: 30d
+";
+    let settings = "settings:\n  prometheus_url: http://127.0.0.1:9090\n";
+    let dir = with_base(&[("slos.yaml", slos), ("settings.yaml", settings)]);
+    let config = load(dir.path()).expect("valid").config;
+    let pagerbound_core::slo::Sli::Prometheus(sli) = &config.slos["availability"].sli else {
+        panic!("a Prometheus SLI");
+    };
+    assert_eq!(sli.url.as_str(), "http://127.0.0.1:9090/");
+    assert_eq!(sli.step, pagerbound_core::Duration::from_secs(30));
+    assert_eq!(sli.query("sum(rate(x[{{.window}}]))"), "sum(rate(x[30s]))");
+
+    let broken = "\
+slos:
+  - name: nowhere
+    service: triage
+    sli:
+      source: prometheus
+      good: sum(rate(ok_total[5m]))
+      total: sum(rate(all_total[{{.window}}]))
+      step: 0s
+    objective: 99
+    window: 28d
+  - name: both
+    service: triage
+    sli:
+      source: prometheus
+      url: http://127.0.0.1:9090
+      good: sum(rate(ok_total[{{.window}}]))
+      bad: sum(rate(err_total[{{.window}}]))
+      total: sum(rate(all_total[{{.window}}]))
+    objective: 99
+    window: 28d
+  - name: pushed
+    service: triage
+    sli: {source: push, total: 'sum(rate(all_total[{{.window}}]))'}
+    objective: 99
+    window: 28d
+";
+    let dir = with_base(&[("slos.yaml", broken)]);
+    let rejected = load(dir.path()).expect_err("bad SLIs");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    let expect = [
+        (5, "needs `url`, or `settings.prometheus_url`"),
+        (6, "good must be a rate over `{{.window}}`"),
+        (8, "step must be between `1s` and `1h`"),
+        (17, "give `good` or `bad`, not both"),
+        (23, "`total` belongs to an SLI of source `prometheus`"),
     ];
     assert_eq!(at.len(), expect.len(), "{found:#?}");
     for (line, words) in expect {

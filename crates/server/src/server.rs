@@ -61,6 +61,8 @@ pub struct Server {
     heartbeat_task: JoinHandle<()>,
     /// Raises SLO burn alerts into ingest.
     slo_task: JoinHandle<()>,
+    /// Reads SLIs from Prometheus; raises alerts into ingest too.
+    prometheus_task: JoinHandle<()>,
     stop_slos: watch::Sender<bool>,
     /// Runs the probes.
     probe_task: JoinHandle<()>,
@@ -144,7 +146,15 @@ impl Server {
         let (stop_slos, slos_stopped) = watch::channel(false);
         let slo_task =
             crate::slos::Engine::new(store.clone(), config.clone(), ingest.clone(), slos.clone())
-                .spawn(slos_stopped);
+                .spawn(slos_stopped.clone());
+        let prometheus_task = crate::sources::prometheus::Reader::new(
+            store.clone(),
+            config.clone(),
+            slos.clone(),
+            ingest.clone(),
+            crate::http_client::http_client().map_err(StartError::Http)?,
+        )
+        .spawn(slos_stopped);
         let probe_task = crate::sources::probes::Prober::new(
             store.clone(),
             config.clone(),
@@ -190,6 +200,7 @@ impl Server {
             notifier_task,
             heartbeat_task,
             slo_task,
+            prometheus_task,
             probe_task,
             stop_slos,
             stop_engine,
@@ -221,11 +232,14 @@ impl Server {
         };
         let store = state.store.clone();
         drop(state);
-        // The SLO engine sends alerts to ingest: it stops first, so that
-        // the writer can finish.
+        // The SLO engine and the Prometheus reader send alerts to ingest:
+        // they stop first, so that the writer can finish.
         let _ = self.stop_slos.send(true);
         if let Err(error) = (&mut self.slo_task).await {
             tracing::error!(error = %error, "The SLO engine failed.");
+        }
+        if let Err(error) = (&mut self.prometheus_task).await {
+            tracing::error!(error = %error, "The Prometheus reader failed.");
         }
         if let Err(error) = (&mut self.ingest_task).await {
             tracing::error!(error = %error, "The ingest writer failed.");

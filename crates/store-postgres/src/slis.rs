@@ -22,35 +22,47 @@ fn received_from_row(row: &PgRow) -> Result<ReceivedSliEvents> {
     })
 }
 
+/// Appends `events` through `executor` (the pool, or a transaction the
+/// caller commits), each row stamped `received_at`. One statement, so the
+/// batch is stored whole or not at all in one round trip; ids follow the
+/// order given.
+async fn insert_events<'c, E>(
+    executor: E,
+    events: &[SliEvents],
+    received_at: Timestamp,
+) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    if events.is_empty() {
+        return Ok(());
+    }
+    let slos: Vec<&str> = events.iter().map(|e| e.slo.as_str()).collect();
+    let minutes: Vec<jiff_sqlx::Timestamp> = events.iter().map(|e| e.minute.to_sqlx()).collect();
+    let good: Vec<f64> = events.iter().map(|e| e.good).collect();
+    let total: Vec<f64> = events.iter().map(|e| e.total).collect();
+    sqlx::query(
+        "INSERT INTO sli_events (slo, minute, good, total, received_at)
+         SELECT slo, minute, good, total, $5
+         FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[])
+             WITH ORDINALITY AS batch (slo, minute, good, total, position)
+         ORDER BY position",
+    )
+    .bind(&slos)
+    .bind(&minutes)
+    .bind(&good)
+    .bind(&total)
+    .bind(received_at.to_sqlx())
+    .execute(executor)
+    .await
+    .map_err(query_error(String::new))?;
+    Ok(())
+}
+
 #[async_trait]
 impl Slis for PostgresStore {
     async fn record_sli_events(&self, events: &[SliEvents], received_at: Timestamp) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let slos: Vec<&str> = events.iter().map(|e| e.slo.as_str()).collect();
-        let minutes: Vec<jiff_sqlx::Timestamp> =
-            events.iter().map(|e| e.minute.to_sqlx()).collect();
-        let good: Vec<f64> = events.iter().map(|e| e.good).collect();
-        let total: Vec<f64> = events.iter().map(|e| e.total).collect();
-        // One statement, so the batch is stored whole or not at all in one
-        // round trip; ids follow the order given.
-        sqlx::query(
-            "INSERT INTO sli_events (slo, minute, good, total, received_at)
-             SELECT slo, minute, good, total, $5
-             FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[])
-                 WITH ORDINALITY AS batch (slo, minute, good, total, position)
-             ORDER BY position",
-        )
-        .bind(&slos)
-        .bind(&minutes)
-        .bind(&good)
-        .bind(&total)
-        .bind(received_at.to_sqlx())
-        .execute(&self.pool)
-        .await
-        .map_err(query_error(String::new))?;
-        Ok(())
+        insert_events(&self.pool, events, received_at).await
     }
 
     async fn sli_event_totals(
@@ -93,5 +105,39 @@ impl Slis for PostgresStore {
             .map_err(query_error(String::new))?
             .rows_affected();
         Ok(pruned)
+    }
+
+    async fn record_sli_fetch(
+        &self,
+        slo: &str,
+        events: &[SliEvents],
+        through: Timestamp,
+        received_at: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
+        // A refused row returns here: the transaction is dropped, rolled
+        // back, and the cursor is never touched.
+        insert_events(&mut *tx, events, received_at).await?;
+        sqlx::query(
+            "INSERT INTO sli_cursors (slo, through) VALUES ($1, $2)
+             ON CONFLICT (slo) DO UPDATE SET through = excluded.through",
+        )
+        .bind(slo)
+        .bind(through.to_sqlx())
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error(String::new))?;
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(())
+    }
+
+    async fn sli_cursors(&self) -> Result<Vec<(String, Timestamp)>> {
+        let rows = sqlx::query("SELECT slo, through FROM sli_cursors ORDER BY slo")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error(String::new))?;
+        rows.iter()
+            .map(|row| Ok((column(row, "slo")?, instant(row, "through")?)))
+            .collect()
     }
 }

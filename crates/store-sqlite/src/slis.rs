@@ -2,7 +2,7 @@ use crate::{SqliteStore, column, millis, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_store::{ReceivedSliEvents, Result, SliEvents, Slis};
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 fn events_from_row(row: &SqliteRow) -> Result<SliEvents> {
     Ok(SliEvents {
@@ -21,6 +21,32 @@ fn received_from_row(row: &SqliteRow) -> Result<ReceivedSliEvents> {
     })
 }
 
+/// Appends `events` on `connection` (a transaction: the caller commits),
+/// each row stamped `received_at`. One bound insert per row rather than one
+/// over `json_each`: counts stay binary doubles all the way, where a trip
+/// through JSON text would be only as exact as SQLite's number parser.
+async fn insert_events(
+    connection: &mut SqliteConnection,
+    events: &[SliEvents],
+    received_at: Timestamp,
+) -> Result<()> {
+    for event in events {
+        sqlx::query(
+            "INSERT INTO sli_events (slo, minute, good, total, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(&event.slo)
+        .bind(millis(event.minute))
+        .bind(event.good)
+        .bind(event.total)
+        .bind(millis(received_at))
+        .execute(&mut *connection)
+        .await
+        .map_err(query_error(String::new))?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Slis for SqliteStore {
     async fn record_sli_events(&self, events: &[SliEvents], received_at: Timestamp) -> Result<()> {
@@ -32,23 +58,7 @@ impl Slis for SqliteStore {
             .begin()
             .await
             .map_err(query_error(String::new))?;
-        // One bound insert per row rather than one over `json_each`: counts
-        // stay binary doubles all the way, where a trip through JSON text
-        // would be only as exact as SQLite's number parser.
-        for event in events {
-            sqlx::query(
-                "INSERT INTO sli_events (slo, minute, good, total, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(&event.slo)
-            .bind(millis(event.minute))
-            .bind(event.good)
-            .bind(event.total)
-            .bind(millis(received_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?;
-        }
+        insert_events(&mut tx, events, received_at).await?;
         tx.commit().await.map_err(query_error(String::new))?;
         Ok(())
     }
@@ -93,5 +103,43 @@ impl Slis for SqliteStore {
             .map_err(query_error(String::new))?
             .rows_affected();
         Ok(pruned)
+    }
+
+    async fn record_sli_fetch(
+        &self,
+        slo: &str,
+        events: &[SliEvents],
+        through: Timestamp,
+        received_at: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self
+            .writer
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
+        // A refused row returns here: the transaction is dropped, rolled
+        // back, and the cursor is never touched.
+        insert_events(&mut tx, events, received_at).await?;
+        sqlx::query(
+            "INSERT INTO sli_cursors (slo, through) VALUES (?1, ?2)
+             ON CONFLICT (slo) DO UPDATE SET through = excluded.through",
+        )
+        .bind(slo)
+        .bind(millis(through))
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error(String::new))?;
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(())
+    }
+
+    async fn sli_cursors(&self) -> Result<Vec<(String, Timestamp)>> {
+        let rows = sqlx::query("SELECT slo, through FROM sli_cursors ORDER BY slo")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(query_error(String::new))?;
+        rows.iter()
+            .map(|row| Ok((column(row, "slo")?, timestamp(column(row, "through")?)?)))
+            .collect()
     }
 }

@@ -5,6 +5,12 @@
 //!
 //! Rows are appended, never merged: a write is one insert per count, with no
 //! read-modify-write to race between instances; the reader adds them up.
+//!
+//! For sources pagerbound reads itself (a Prometheus API), the store also
+//! keeps a cursor per SLO: how far its source has been read. A fetch's rows
+//! and its cursor are written in one transaction, so that after a restart
+//! the reader resumes where the stored rows end and never counts a minute
+//! twice.
 
 use crate::Result;
 use async_trait::async_trait;
@@ -55,4 +61,23 @@ pub trait Slis {
 
     /// Deletes rows for minutes before `before`; answers how many.
     async fn prune_sli_events(&self, before: Timestamp) -> Result<u64>;
+
+    /// Records what was read from an SLO's source: appends `events` (like
+    /// [`record_sli_events`](Slis::record_sli_events), stamped
+    /// `received_at`) and sets the SLO's cursor to `through`, in one
+    /// transaction: both or neither. The cursor is set even if `through` is
+    /// lower than the stored one (the caller decides), and even if `events`
+    /// is empty. A refused count refuses the whole fetch: no row is stored
+    /// and the cursor is left as it was.
+    async fn record_sli_fetch(
+        &self,
+        slo: &str,
+        events: &[SliEvents],
+        through: Timestamp,
+        received_at: Timestamp,
+    ) -> Result<()>;
+
+    /// How far each SLO's source has been read: `(slo, through)`, ordered by
+    /// slo. SLOs never fetched have no cursor.
+    async fn sli_cursors(&self) -> Result<Vec<(String, Timestamp)>>;
 }

@@ -69,4 +69,6 @@ on_both_backends!(
     sli_events_are_followed_as_they_arrive,
     sli_events_are_pruned_by_minute,
     sli_event_batches_are_recorded_all_or_none,
+    sli_fetches_record_rows_and_cursor_together,
+    sli_cursors_are_kept_per_slo,
 );

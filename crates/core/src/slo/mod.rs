@@ -10,11 +10,13 @@
 mod counts;
 mod evaluate;
 mod policy;
+mod sli;
 mod window;
 
 pub use counts::{EventCounts, Totals};
 pub use evaluate::{AlertReading, Evaluation, Forecast, WindowReading};
 pub use policy::{BurnAlert, Severity, workbook_policy};
+pub use sli::{PrometheusSli, RatioQueries, Sli, WINDOW_PLACEHOLDER};
 pub use window::{Period, SloWindow};
 
 use crate::alert::Labels;
@@ -44,27 +46,6 @@ pub struct Slo {
     pub runbook: Option<String>,
     /// Added to every alert the SLO raises.
     pub labels: Labels,
-}
-
-/// Where an SLO's events come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sli {
-    /// Counts of good and valid events pushed to
-    /// `POST /api/v1/slis/{slo}/events`: a ratio SLI, or a latency SLI whose
-    /// sender counts the events under its threshold as good.
-    Push,
-    /// A probe's runs, one event each: good when every expectation of
-    /// the probe held.
-    Probe { probe: String },
-}
-
-impl Sli {
-    pub fn source(&self) -> &'static str {
-        match self {
-            Sli::Push => "push",
-            Sli::Probe { .. } => "probe",
-        }
-    }
 }
 
 impl Slo {

@@ -479,7 +479,11 @@ pub fn sample(text: &str, series: &str) -> f64 {
         .sum()
 }
 
-/// A scrape target on loopback serving one gauge the test sets.
+/// What a [`MetricsTarget`] serves, made at each scrape.
+type Exposition = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// A scrape target on loopback serving one gauge the test sets, or any
+/// text made at each scrape.
 pub struct MetricsTarget {
     /// `127.0.0.1:PORT`.
     pub address: String,
@@ -491,23 +495,34 @@ pub struct MetricsTarget {
 impl MetricsTarget {
     /// Serves `# TYPE name gauge` and `name VALUE` at any path.
     pub fn start(name: &str, initial: u64) -> MetricsTarget {
+        let value = Arc::new(AtomicU64::new(initial));
+        let (gauge, name) = (Arc::clone(&value), name.to_owned());
+        let mut target = MetricsTarget::serving(move || {
+            format!(
+                "# HELP {name} Set by the test.\n# TYPE {name} gauge\n{name} {}\n",
+                gauge.load(Ordering::SeqCst)
+            )
+        });
+        target.value = value;
+        target
+    }
+
+    /// Serves what `exposition` makes, at each scrape, at any path.
+    pub fn serving(exposition: impl Fn() -> String + Send + Sync + 'static) -> MetricsTarget {
+        let exposition: Exposition = Arc::new(exposition);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the metrics target");
         let address = listener.local_addr().expect("address").to_string();
-        let value = Arc::new(AtomicU64::new(initial));
+        let value = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (value, stop, name) = (Arc::clone(&value), Arc::clone(&stop), name.to_owned());
+            let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     if let Ok(stream) = stream {
-                        let text = format!(
-                            "# HELP {name} Set by the test.\n# TYPE {name} gauge\n{name} {}\n",
-                            value.load(Ordering::SeqCst)
-                        );
-                        serve_one(stream, &text);
+                        serve_one(stream, &exposition());
                     }
                 }
             })

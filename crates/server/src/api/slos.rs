@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pagerbound_core::Duration;
 use pagerbound_core::alert::parse_timestamp;
-use pagerbound_core::slo::{Evaluation, Sli, Slo, WindowReading};
+use pagerbound_core::slo::{Evaluation, RatioQueries, Sli, Slo, WindowReading};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -46,6 +46,24 @@ fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
         "sli": match &slo.sli {
             Sli::Push => json!({"source": "push"}),
             Sli::Probe { probe } => json!({"source": "probe", "probe": probe}),
+            Sli::Prometheus(sli) => {
+                let mut shown = json!({
+                    "source": "prometheus",
+                    "url": sli.url.as_str(),
+                    "step": sli.step,
+                });
+                match &sli.queries {
+                    RatioQueries::Good { good, total } => {
+                        shown["good"] = json!(good);
+                        shown["total"] = json!(total);
+                    }
+                    RatioQueries::Bad { bad, total } => {
+                        shown["bad"] = json!(bad);
+                        shown["total"] = json!(total);
+                    }
+                }
+                shown
+            }
         },
         "objective": slo.objective,
         "window": slo.window.to_string(),
@@ -179,9 +197,10 @@ pub(crate) async fn push(
     sender(&headers, &state).await?;
     let config = state.config.current();
     let slo = slo(&config.config, &name)?;
-    if let Sli::Probe { probe } = &slo.sli {
+    if slo.sli != Sli::Push {
         return Err(ApiError::conflict(format!(
-            "SLO `{name}` counts the runs of probe `{probe}`; events are pushed to SLOs whose SLI source is `push`"
+            "SLO `{name}` reads its events from its {} source; events are pushed to SLOs whose SLI source is `push`",
+            slo.sli.source()
         )));
     }
     if batch.is_empty() {

@@ -291,3 +291,236 @@ pub async fn sli_event_batches_are_recorded_all_or_none(store: &dyn Store) {
         .expect("totals");
     assert_eq!(totals, [kept]);
 }
+
+/// The cursors as `(slo, through)` pairs of borrowed names, to compare with
+/// a list.
+fn cursors(cursors: &[(String, Timestamp)]) -> Vec<(&str, Timestamp)> {
+    cursors
+        .iter()
+        .map(|(slo, at)| (slo.as_str(), *at))
+        .collect()
+}
+
+/// A fetch appends its rows and sets its SLO's cursor together: the next
+/// fetch's rows add to the first's and move the cursor on; a fetch with a
+/// refused row stores none of its rows and leaves the cursor where it was;
+/// an empty fetch, or one going back, still sets the cursor.
+pub async fn sli_fetches_record_rows_and_cursor_together(store: &dyn Store) {
+    assert!(
+        store.sli_cursors().await.expect("cursors").is_empty(),
+        "no SLO has been fetched yet"
+    );
+
+    let first = [
+        events("checkout", "2026-11-21T10:00:00Z", 1.0, 2.0),
+        events("checkout", "2026-11-21T10:01:00Z", 0.1, 1.0),
+    ];
+    store
+        .record_sli_fetch(
+            "checkout",
+            &first,
+            at("2026-11-21T10:02:00Z"),
+            at("2026-11-21T10:02:15Z"),
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [("checkout", at("2026-11-21T10:02:00Z"))]
+    );
+    let received = store
+        .sli_events_received(at("2026-11-21T00:00:00Z"))
+        .await
+        .expect("received");
+    let stored: Vec<(SliEvents, Timestamp)> = received
+        .iter()
+        .map(|r| (r.events.clone(), r.received_at))
+        .collect();
+    let expected: Vec<(SliEvents, Timestamp)> = first
+        .iter()
+        .map(|e| (e.clone(), at("2026-11-21T10:02:15Z")))
+        .collect();
+    assert_eq!(
+        stored, expected,
+        "the fetch's rows, in order, stamped `received_at`"
+    );
+
+    // The second fetch overlaps the first's last minute, as a source read
+    // again from its cursor may: that is a second row, added up.
+    store
+        .record_sli_fetch(
+            "checkout",
+            &[
+                events("checkout", "2026-11-21T10:01:00Z", 0.2, 2.0),
+                events("checkout", "2026-11-21T10:02:00Z", 3.0, 4.0),
+            ],
+            at("2026-11-21T10:03:00Z"),
+            at("2026-11-21T10:03:15Z"),
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [("checkout", at("2026-11-21T10:03:00Z"))],
+        "the second fetch moves the cursor"
+    );
+    let totals = store
+        .sli_event_totals(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"))
+        .await
+        .expect("totals");
+    assert_eq!(totals.len(), 3, "{totals:?}");
+    assert_eq!(
+        counts(&totals)[0],
+        ("checkout", at("2026-11-21T10:00:00Z"), 1.0, 2.0)
+    );
+    let (slo, minute, good, total) = counts(&totals)[1];
+    assert_eq!((slo, minute), ("checkout", at("2026-11-21T10:01:00Z")));
+    assert!(
+        (good - 0.3).abs() < 1e-12,
+        "both fetches' rows add up: 0.1 and 0.2, not {good}"
+    );
+    assert_eq!(total, 3.0, "both fetches' rows add up");
+    assert_eq!(
+        counts(&totals)[2],
+        ("checkout", at("2026-11-21T10:02:00Z"), 3.0, 4.0)
+    );
+
+    // A refused row, between valid ones so that refusing has to undo a
+    // write, refuses the whole fetch, for an SLO with a cursor or without.
+    for slo in ["checkout", "search"] {
+        let result = store
+            .record_sli_fetch(
+                slo,
+                &[
+                    events(slo, "2026-11-21T10:03:00Z", 1.0, 1.0),
+                    events(slo, "2026-11-21T10:04:00Z", 3.0, 2.0),
+                    events(slo, "2026-11-21T10:05:00Z", 1.0, 1.0),
+                ],
+                at("2026-11-21T10:06:00Z"),
+                at("2026-11-21T10:06:15Z"),
+            )
+            .await;
+        assert!(result.is_err(), "more good than valid events is refused");
+    }
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [("checkout", at("2026-11-21T10:03:00Z"))],
+        "a refused fetch sets no cursor"
+    );
+    assert_eq!(
+        store
+            .sli_event_totals(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"))
+            .await
+            .expect("totals"),
+        totals,
+        "a refused fetch stores no row"
+    );
+    assert_eq!(
+        store
+            .sli_events_received(at("2026-11-21T10:06:15Z"))
+            .await
+            .expect("received"),
+        [],
+        "nothing was received from a refused fetch"
+    );
+
+    store
+        .record_sli_fetch(
+            "checkout",
+            &[],
+            at("2026-11-21T10:04:00Z"),
+            at("2026-11-21T10:04:15Z"),
+        )
+        .await
+        .expect("an empty fetch");
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [("checkout", at("2026-11-21T10:04:00Z"))],
+        "an empty fetch still moves the cursor"
+    );
+
+    store
+        .record_sli_fetch(
+            "checkout",
+            &[],
+            at("2026-11-21T09:00:00Z"),
+            at("2026-11-21T10:05:15Z"),
+        )
+        .await
+        .expect("a fetch going back");
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [("checkout", at("2026-11-21T09:00:00Z"))],
+        "the cursor is set as given, even lower: the caller decides"
+    );
+    assert_eq!(
+        store
+            .sli_event_totals(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"))
+            .await
+            .expect("totals"),
+        totals,
+        "empty fetches add no row"
+    );
+}
+
+/// Each SLO has its own cursor: fetching one moves only its own. Cursors
+/// are listed by SLO name, whatever order they were first set in.
+pub async fn sli_cursors_are_kept_per_slo(store: &dyn Store) {
+    store
+        .record_sli_fetch(
+            "search",
+            &[events("search", "2026-11-21T10:00:00Z", 1.0, 1.0)],
+            at("2026-11-21T10:01:00Z"),
+            at("2026-11-21T10:01:10Z"),
+        )
+        .await
+        .expect("fetch");
+    store
+        .record_sli_fetch(
+            "checkout",
+            &[events("checkout", "2026-11-21T10:00:00Z", 2.0, 2.0)],
+            at("2026-11-21T10:01:00.500Z"),
+            at("2026-11-21T10:01:20Z"),
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [
+            ("checkout", at("2026-11-21T10:01:00.500Z")),
+            ("search", at("2026-11-21T10:01:00Z")),
+        ],
+        "ordered by SLO, each at its own instant, to the millisecond"
+    );
+
+    store
+        .record_sli_fetch(
+            "search",
+            &[events("search", "2026-11-21T10:01:00Z", 0.0, 5.0)],
+            at("2026-11-21T10:02:00Z"),
+            at("2026-11-21T10:02:10Z"),
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(
+        cursors(&store.sli_cursors().await.expect("cursors")),
+        [
+            ("checkout", at("2026-11-21T10:01:00.500Z")),
+            ("search", at("2026-11-21T10:02:00Z")),
+        ],
+        "fetching one SLO leaves the other's cursor alone"
+    );
+
+    let totals = store
+        .sli_event_totals(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"))
+        .await
+        .expect("totals");
+    assert_eq!(
+        counts(&totals),
+        [
+            ("checkout", at("2026-11-21T10:00:00Z"), 2.0, 2.0),
+            ("search", at("2026-11-21T10:00:00Z"), 1.0, 1.0),
+            ("search", at("2026-11-21T10:01:00Z"), 0.0, 5.0),
+        ]
+    );
+}

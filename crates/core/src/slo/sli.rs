@@ -1,0 +1,123 @@
+//! Where an SLO's events come from.
+
+use crate::Duration;
+use url::Url;
+
+/// An SLO's source of events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sli {
+    /// Counts of good and valid events pushed to
+    /// `POST /api/v1/slis/{slo}/events`: a ratio SLI, or a latency SLI whose
+    /// sender counts the events under its threshold as good.
+    Push,
+    /// A probe's runs, one event each: good when every expectation of
+    /// the probe held.
+    Probe { probe: String },
+    /// Rates read from a Prometheus-compatible HTTP API.
+    Prometheus(PrometheusSli),
+}
+
+impl Sli {
+    pub fn source(&self) -> &'static str {
+        match self {
+            Sli::Push => "push",
+            Sli::Probe { .. } => "probe",
+            Sli::Prometheus(_) => "prometheus",
+        }
+    }
+}
+
+/// Where the queries' range goes, as Sloth writes it: each query is a
+/// per-second rate over `{{.window}}`, e.g.
+/// `sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))`.
+pub const WINDOW_PLACEHOLDER: &str = "{{.window}}";
+
+/// A ratio SLI read from Prometheus (or Thanos, Mimir, VictoriaMetrics):
+/// the queries are evaluated every `step`, each over the step, and the
+/// rates times the step are the events of that step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrometheusSli {
+    /// The API's base URL, e.g. `http://127.0.0.1:9090`.
+    pub url: Url,
+    pub queries: RatioQueries,
+    pub step: Duration,
+}
+
+/// Good and valid events, or bad and valid events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RatioQueries {
+    Good { good: String, total: String },
+    Bad { bad: String, total: String },
+}
+
+impl PrometheusSli {
+    /// A query with its range set to the step.
+    pub fn query(&self, template: &str) -> String {
+        template.replace(WINDOW_PLACEHOLDER, &self.step.to_string())
+    }
+
+    /// The events of one step, from the rates the queries gave for it:
+    /// `None` when the step has no valid-events rate (a gap). A missing
+    /// bad rate is no bad events (error series often appear only with the
+    /// first error); a missing good rate is a gap, never "all bad".
+    pub fn events(&self, first: Option<f64>, total: Option<f64>) -> Option<(f64, f64)> {
+        let seconds = self.step.as_millis() as f64 / 1_000.0;
+        let total = total.filter(|t| t.is_finite() && *t >= 0.0)? * seconds;
+        let good = match &self.queries {
+            RatioQueries::Good { .. } => first.filter(|g| g.is_finite())? * seconds,
+            RatioQueries::Bad { .. } => {
+                total - first.filter(|b| b.is_finite()).unwrap_or(0.0) * seconds
+            }
+        };
+        // Extrapolated rates may put good a hair above total or below 0.
+        Some((good.clamp(0.0, total), total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sli(queries: RatioQueries) -> PrometheusSli {
+        PrometheusSli {
+            url: "http://127.0.0.1:9090".parse().expect("url"),
+            queries,
+            step: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn queries_take_the_step_as_their_range() {
+        let sli = sli(RatioQueries::Good {
+            good: "sum(rate(ok_total[{{.window}}]))".into(),
+            total: "sum(rate(all_total[{{.window}}]))".into(),
+        });
+        assert_eq!(
+            sli.query("sum(rate(ok_total[{{.window}}]))"),
+            "sum(rate(ok_total[1m]))"
+        );
+    }
+
+    #[test]
+    fn rates_become_events_and_gaps_stay_gaps() {
+        let good = sli(RatioQueries::Good {
+            good: String::new(),
+            total: String::new(),
+        });
+        assert_eq!(good.events(Some(9.0), Some(10.0)), Some((540.0, 600.0)));
+        assert_eq!(good.events(None, Some(10.0)), None, "no good rate: a gap");
+        assert_eq!(good.events(Some(1.0), None), None);
+        assert_eq!(good.events(Some(10.5), Some(10.0)), Some((600.0, 600.0)));
+        let bad = sli(RatioQueries::Bad {
+            bad: String::new(),
+            total: String::new(),
+        });
+        assert_eq!(bad.events(Some(1.0), Some(10.0)), Some((540.0, 600.0)));
+        assert_eq!(
+            bad.events(None, Some(10.0)),
+            Some((600.0, 600.0)),
+            "no errors yet"
+        );
+        assert_eq!(bad.events(Some(f64::NAN), Some(f64::NAN)), None);
+    }
+}

@@ -1,0 +1,381 @@
+//! SLIs read from a Prometheus-compatible HTTP API (Prometheus, Thanos,
+//! Mimir, VictoriaMetrics). One instance at a time (holding the
+//! `prometheus` lease) evaluates each SLO's queries with `query_range`,
+//! one step at a time, and records the events with how far it has read,
+//! together: the first read backfills the SLO's window, later ones read
+//! the steps that have passed since, and a restart or a new lease holder
+//! goes on from the recorded cursor without counting a step twice.
+//!
+//! A step without data is a gap, never "all good". A source that cannot
+//! be read is an alert of its own (`SLISourceDown`, severity `ticket`):
+//! it carries no `slo` label, so routes that page on SLO burns do not
+//! page on it.
+
+use crate::ingest::{Incoming, Ingest};
+use crate::reload::ConfigHandle;
+use crate::slos::SloBook;
+use crate::sources::push::minute_of;
+use jiff::{SignedDuration, Timestamp};
+use pagerbound_core::alert::{Alert, Labels};
+use pagerbound_core::slo::{PrometheusSli, RatioQueries, Sli, Slo};
+use pagerbound_store::{SliEvents, Store};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+const LEASE: &str = "prometheus";
+const LEASE_TTL: SignedDuration = SignedDuration::from_secs(30);
+const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+/// Steps are read only once they are this old: the scrapes they need
+/// have landed.
+const SETTLE: SignedDuration = SignedDuration::from_secs(30);
+/// Steps per query at most (Prometheus refuses more than 11,000).
+const MAX_STEPS: i64 = 10_000;
+/// How long reads must fail before the source is an alert.
+const DOWN_AFTER: SignedDuration = SignedDuration::from_mins(2);
+const ALERT_TTL: SignedDuration = SignedDuration::from_mins(3);
+/// The `alertname` of a source that cannot be read.
+pub const SOURCE_DOWN_ALERTNAME: &str = "SLISourceDown";
+
+/// Failing reads of one SLO's source.
+struct Failing {
+    since: Timestamp,
+    error: String,
+}
+
+/// The Prometheus reader task.
+pub struct Reader {
+    store: Arc<dyn Store>,
+    config: Arc<ConfigHandle>,
+    book: Arc<SloBook>,
+    ingest: Ingest,
+    http: reqwest::Client,
+    holder: String,
+    /// How far each SLO has been read; `None` until read from the store
+    /// (again, after the lease was lost).
+    cursors: Option<HashMap<String, Timestamp>>,
+    failing: HashMap<String, Failing>,
+    /// Source-down alerts raised and not yet resolved, by SLO.
+    raised: BTreeMap<String, (Labels, Timestamp)>,
+}
+
+impl Reader {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: Arc<ConfigHandle>,
+        book: Arc<SloBook>,
+        ingest: Ingest,
+        http: reqwest::Client,
+    ) -> Self {
+        let holder = crate::store::lease_holder(store.backend());
+        Reader {
+            store,
+            config,
+            book,
+            ingest,
+            http,
+            holder,
+            cursors: None,
+            failing: HashMap::new(),
+            raised: BTreeMap::new(),
+        }
+    }
+
+    pub fn spawn(self, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(self.run(stop))
+    }
+
+    async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut holding = false;
+        loop {
+            let config = self.config.current();
+            let reads_prometheus = config
+                .config
+                .slos
+                .values()
+                .any(|slo| matches!(slo.sli, Sli::Prometheus(_)));
+            if reads_prometheus || !self.raised.is_empty() {
+                let now = crate::clock::now();
+                holding = match self
+                    .store
+                    .acquire_lease(LEASE, &self.holder, now, now + LEASE_TTL)
+                    .await
+                {
+                    Ok(holding) => holding,
+                    Err(error) => {
+                        tracing::error!(error = %error, "The Prometheus reader could not renew its lease.");
+                        false
+                    }
+                };
+                if holding {
+                    self.round(now).await;
+                } else {
+                    self.cursors = None;
+                    self.raised.clear();
+                    self.failing.clear();
+                }
+            }
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = tokio::time::sleep(TICK) => {}
+            }
+        }
+        if holding && let Err(error) = self.store.release_lease(LEASE, &self.holder).await {
+            tracing::warn!(error = %error, "Could not release the Prometheus lease.");
+        }
+    }
+
+    async fn round(&mut self, now: Timestamp) {
+        if self.cursors.is_none() {
+            match self.store.sli_cursors().await {
+                Ok(cursors) => self.cursors = Some(cursors.into_iter().collect()),
+                Err(error) => {
+                    tracing::error!(error = %error, "Could not read the SLI cursors.");
+                    return;
+                }
+            }
+        }
+        let config = self.config.current();
+        let mut read_any = false;
+        for slo in config.config.slos.values() {
+            let Sli::Prometheus(sli) = &slo.sli else {
+                continue;
+            };
+            match self.read(slo, sli, now).await {
+                Ok(read) => {
+                    read_any |= read;
+                    self.failing.remove(&slo.name);
+                }
+                Err(error) => {
+                    tracing::warn!(slo = %slo.name, url = %sli.url, error = %error, "Could not read an SLI from Prometheus.");
+                    let failing = self.failing.entry(slo.name.clone()).or_insert(Failing {
+                        since: now,
+                        error: String::new(),
+                    });
+                    failing.error = error;
+                }
+            }
+        }
+        if read_any {
+            self.book.wake();
+        }
+        self.alert(&config.config.slos, now).await;
+    }
+
+    /// Reads the steps of one SLO that have passed since its cursor (at
+    /// most [`MAX_STEPS`]); answers whether it recorded any.
+    async fn read(
+        &mut self,
+        slo: &Slo,
+        sli: &PrometheusSli,
+        now: Timestamp,
+    ) -> Result<bool, String> {
+        let step = (sli.step.as_millis() / 1_000).max(1) as i64;
+        let settled = (now - SETTLE).as_second().div_euclid(step) * step;
+        let oldest = (now.as_second() - (slo.window.longest().as_millis() / 1_000) as i64)
+            .div_euclid(step)
+            * step;
+        let cursor = self
+            .cursors
+            .as_ref()
+            .and_then(|c| c.get(&slo.name))
+            .map_or(oldest, |at| at.as_second().max(oldest));
+        if settled <= cursor {
+            return Ok(false);
+        }
+        let through = settled.min(cursor + step * MAX_STEPS);
+        // Step ends from the first after the cursor through `through`.
+        let (first_query, total_query) = match &sli.queries {
+            RatioQueries::Good { good, total } => (good, total),
+            RatioQueries::Bad { bad, total } => (bad, total),
+        };
+        let first = self
+            .query_range(sli, &sli.query(first_query), cursor + step, through, step)
+            .await?;
+        let total = self
+            .query_range(sli, &sli.query(total_query), cursor + step, through, step)
+            .await?;
+        let mut minutes: BTreeMap<Timestamp, (f64, f64)> = BTreeMap::new();
+        for (&end, &valid) in &total {
+            let Some((good, valid)) = sli.events(first.get(&end).copied(), Some(valid)) else {
+                continue;
+            };
+            let Ok(start) = Timestamp::from_second(end - step) else {
+                continue;
+            };
+            let sums = minutes.entry(minute_of(start)).or_default();
+            sums.0 += good;
+            sums.1 += valid;
+        }
+        let events: Vec<SliEvents> = minutes
+            .into_iter()
+            .map(|(minute, (good, total))| SliEvents {
+                slo: slo.name.clone(),
+                minute,
+                good,
+                total,
+            })
+            .collect();
+        let through_at = Timestamp::from_second(through).map_err(|e| e.to_string())?;
+        self.store
+            .record_sli_fetch(&slo.name, &events, through_at, now)
+            .await
+            .map_err(|e| format!("could not record what was read: {e}"))?;
+        if let Some(cursors) = &mut self.cursors {
+            cursors.insert(slo.name.clone(), through_at);
+        }
+        Ok(!events.is_empty())
+    }
+
+    /// `query_range` summed over the series it returns: the value at each
+    /// step end (unix seconds). Steps without a value are left out.
+    async fn query_range(
+        &self,
+        sli: &PrometheusSli,
+        query: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<HashMap<i64, f64>, String> {
+        let mut url = sli.url.clone();
+        let path = format!("{}/api/v1/query_range", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+        url.query_pairs_mut()
+            .append_pair("query", query)
+            .append_pair("start", &start.to_string())
+            .append_pair("end", &end.to_string())
+            .append_pair("step", &format!("{step}s"));
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("{}: {e}", sli.url))?;
+        let status = response.status();
+        let body: QueryResponse = response
+            .json()
+            .await
+            .map_err(|e| format!("{}: status {status}, not a Prometheus answer: {e}", sli.url))?;
+        if body.status != "success" {
+            return Err(format!(
+                "{}: {} ({})",
+                sli.url,
+                body.error.unwrap_or_default(),
+                body.error_type.unwrap_or_default()
+            ));
+        }
+        let data = body
+            .data
+            .ok_or_else(|| format!("{}: an answer without data", sli.url))?;
+        if data.result_type != "matrix" {
+            return Err(format!(
+                "`{query}` gives a {}, not a range of values",
+                data.result_type
+            ));
+        }
+        let mut sums: HashMap<i64, f64> = HashMap::new();
+        for series in data.result {
+            for (at, value) in series.values {
+                // Prometheus writes values as strings ("NaN", "+Inf" too).
+                let Ok(value) = value.parse::<f64>() else {
+                    continue;
+                };
+                if value.is_finite() {
+                    *sums.entry(at.round() as i64).or_default() += value;
+                }
+            }
+        }
+        Ok(sums)
+    }
+
+    /// Raises `SLISourceDown` for each SLO whose source has failed for
+    /// [`DOWN_AFTER`], and resolves those that came back.
+    async fn alert(&mut self, slos: &BTreeMap<String, Slo>, now: Timestamp) {
+        let mut items = Vec::new();
+        let mut raised = BTreeMap::new();
+        for (name, failing) in &self.failing {
+            let Some(slo) = slos.get(name) else { continue };
+            let Sli::Prometheus(sli) = &slo.sli else {
+                continue;
+            };
+            if now.duration_since(failing.since) < DOWN_AFTER {
+                continue;
+            }
+            let labels: Labels = [
+                ("alertname", SOURCE_DOWN_ALERTNAME),
+                ("service", slo.service.as_str()),
+                ("sli_of", slo.name.as_str()),
+                ("severity", "ticket"),
+            ]
+            .into_iter()
+            .collect();
+            let mut annotations = Labels::new();
+            annotations.insert(
+                "summary",
+                format!(
+                    "SLO {} cannot read its SLI from {} since {}",
+                    slo.name, sli.url, failing.since
+                ),
+            );
+            annotations.insert("description", failing.error.as_str());
+            let since = self.raised.get(name).map_or(failing.since, |(_, at)| *at);
+            items.push(Incoming::Alert {
+                alert: Alert {
+                    labels: labels.clone(),
+                    annotations,
+                    starts_at: since,
+                    ends_at: Some(now + ALERT_TTL),
+                    timeout: false,
+                    generator_url: None,
+                },
+                integration: crate::slos::INTEGRATION.to_owned(),
+            });
+            raised.insert(name.clone(), (labels, since));
+        }
+        for (name, (labels, since)) in &self.raised {
+            if raised.contains_key(name) {
+                continue;
+            }
+            items.push(Incoming::Alert {
+                alert: Alert {
+                    labels: labels.clone(),
+                    annotations: Labels::new(),
+                    starts_at: *since,
+                    ends_at: Some(now),
+                    timeout: false,
+                    generator_url: None,
+                },
+                integration: crate::slos::INTEGRATION.to_owned(),
+            });
+        }
+        match self.ingest.submit(items).await {
+            Ok(()) => self.raised = raised,
+            Err(error) => tracing::error!(error = %error, "Could not raise SLI source alerts."),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct QueryResponse {
+    status: String,
+    data: Option<QueryData>,
+    error: Option<String>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct QueryData {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    #[serde(default)]
+    result: Vec<Series>,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    #[serde(default)]
+    values: Vec<(f64, String)>,
+}
