@@ -110,7 +110,8 @@ pub fn run(quick: bool) -> SloReport {
         .iter()
         .enumerate()
         .map(|(index, slo)| {
-            let mut counts = EventCounts::new(slo.window.longest());
+            // As the server sizes them.
+            let mut counts = EventCounts::new(slo.reach());
             let mut minute = 0;
             while minute < window_minutes {
                 let at = start + SignedDuration::from_mins(minute);

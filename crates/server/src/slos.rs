@@ -15,7 +15,7 @@ use crate::reload::ConfigHandle;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Duration;
 use pagerbound_core::alert::{Alert, Labels};
-use pagerbound_core::slo::{Evaluation, EventCounts, Slo, SloWindow, Totals};
+use pagerbound_core::slo::{Evaluation, EventCounts, Slo, Totals};
 use pagerbound_store::{SliEvents, Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -110,18 +110,6 @@ impl SloBook {
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Book> {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// How far back an SLO's counts must reach: its window, twice over for a
-/// rolling one (so that the budget can be charted at every instant of the
-/// window), and its longest alerting window.
-fn reach(slo: &Slo) -> Duration {
-    let window = match slo.window {
-        SloWindow::Rolling(length) => Duration::from_millis(length.as_millis().saturating_mul(2)),
-        SloWindow::Calendar { .. } => slo.window.longest(),
-    };
-    let alerting = slo.alerting.iter().map(|a| a.long).max();
-    window.max(alerting.unwrap_or(Duration::ZERO))
 }
 
 /// A burn alert the engine has raised and not yet resolved.
@@ -222,7 +210,7 @@ impl Engine {
             .config
             .slos
             .values()
-            .map(|slo| (slo.name.clone(), reach(slo)))
+            .map(|slo| (slo.name.clone(), slo.reach()))
             .collect();
         if reaches != self.loaded {
             let longest = reaches.values().max().copied().unwrap_or(Duration::ZERO);

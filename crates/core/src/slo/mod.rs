@@ -54,6 +54,20 @@ impl Slo {
         1.0 - self.objective / 100.0
     }
 
+    /// How far back its counts must reach: its window, twice over for a
+    /// rolling one (so that the budget can be charted at every instant of
+    /// the window), and its longest alerting window.
+    pub fn reach(&self) -> crate::Duration {
+        let window = match self.window {
+            SloWindow::Rolling(length) => {
+                crate::Duration::from_millis(length.as_millis().saturating_mul(2))
+            }
+            SloWindow::Calendar { .. } => self.window.longest(),
+        };
+        let alerting = self.alerting.iter().map(|a| a.long).max();
+        window.max(alerting.unwrap_or(crate::Duration::ZERO))
+    }
+
     /// The labels of the alert raised while `alert` fires.
     pub fn alert_labels(&self, alert: &BurnAlert) -> Labels {
         let mut labels = self.labels.clone();
