@@ -127,6 +127,14 @@ pub enum SloCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Print Prometheus recording and alerting rules equivalent to
+    /// pagerbound's evaluation of the SLOs whose SLI is read from
+    /// Prometheus (Sloth's rule names), from the local configuration.
+    ExportRules {
+        /// Configuration file or directory.
+        #[arg(env = "PAGERBOUND_CONFIG", default_value = "pagerbound.yaml")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

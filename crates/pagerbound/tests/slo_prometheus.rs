@@ -1,8 +1,10 @@
 //! An SLO read from a real Prometheus (Debian's package): Prometheus
 //! scrapes a loopback target whose error ratio the test sets; pagerbound
 //! reads the SLI with `query_range`, its burn rate agrees with the same
-//! ratio computed by PromQL in that Prometheus, the burn pages, and the
-//! page resolves when the errors stop.
+//! ratio computed by PromQL in that Prometheus, and with the rules
+//! `pagerbound slo export-rules` wrote for it; the burn pages, and the
+//! page resolves when the errors stop. The exported rules pass
+//! `promtool check rules`.
 
 mod support;
 
@@ -11,8 +13,93 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{
     MetricsTarget, PATIENCE, Pagerbound, Prometheus, checkout_config, encode, http,
-    integration_token, wait_until,
+    integration_token, pagerbound, require_tool, stderr, stdout, wait_until,
 };
+
+/// Two SLOs read from Prometheus at `url` (and one pushed, which has no
+/// rules), with alert lines short enough for a test.
+fn slos(url: &str) -> String {
+    "
+slos:
+  - name: checkout-availability
+    service: checkout
+    sli:
+      source: prometheus
+      url: URL
+      bad: 'sum(rate(requests_total{code=\"500\"}[{{.window}}]))'
+      total: 'sum(rate(requests_total[{{.window}}]))'
+      step: 10s
+    objective: 99
+    window: 1d
+    alerting:
+      - {long: 2m, short: 1m, burn_rate: 5, severity: page}
+  - name: checkout-success
+    service: checkout
+    sli:
+      source: prometheus
+      url: URL
+      good: 'sum(rate(requests_total{code=\"200\"}[{{.window}}]))'
+      total: 'sum(rate(requests_total[{{.window}}]))'
+    # Low enough that the test's 10% errors do not burn it: its default
+    # lines would keep the shared page open for half an hour.
+    objective: 85
+    window: 28d
+    runbook: https://runbooks.example.com/checkout
+  - name: checkout-pushed
+    service: checkout
+    sli: {source: push}
+    objective: 99
+    window: 7d
+"
+    .replace("URL", url)
+}
+
+/// `pagerbound slo export-rules` on a configuration.
+fn export_rules(config: &str) -> String {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("pagerbound.yaml"), config).expect("write");
+    let output = pagerbound()
+        .args(["slo", "export-rules"])
+        .arg(dir.path())
+        .output()
+        .expect("run pagerbound slo export-rules");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("SLO checkout-pushed: its SLI is not read from Prometheus"),
+        "{}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+#[test]
+fn exported_rules_pass_promtool() {
+    let (_, digest) = integration_token("prometheus");
+    let rules = export_rules(&(checkout_config(&digest) + &slos("http://127.0.0.1:9090")));
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("rules.yml");
+    std::fs::write(&path, &rules).expect("write rules");
+    let promtool = require_tool("/usr/bin/promtool", "prometheus");
+    let check = std::process::Command::new(promtool)
+        .args(["check", "rules"])
+        .arg(&path)
+        .output()
+        .expect("run promtool");
+    assert!(
+        check.status.success(),
+        "{}{}\n{rules}",
+        stdout(&check),
+        stderr(&check)
+    );
+    // Windows 1m, 2m and 1d, then the workbook's seven scaled to 28 days
+    // and 28d itself; six meta rules and the alert lines of each.
+    let expected = (3 + 6 + 1) + (8 + 6 + 4);
+    assert!(
+        stdout(&check).contains(&format!("SUCCESS: {expected} rules found")),
+        "{}",
+        stdout(&check)
+    );
+}
 
 /// Requests per second, good and bad; the counters grow at these rates.
 struct Traffic {
@@ -75,33 +162,20 @@ fn burn_rates_from_prometheus_agree_with_promql_page_and_resolve() {
         at: Instant::now(),
     }));
     let target = counters(&traffic);
+    let (_, digest) = integration_token("prometheus");
+    // Prometheus evaluates the exported rules too; the URL is not in them.
+    let rules = export_rules(&(checkout_config(&digest) + &slos("http://127.0.0.1:9")));
     let prometheus = Prometheus::start(
         "sli",
         &format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             rule_files: [rules.yml]\n\
              scrape_configs:\n  - job_name: checkout\n    static_configs:\n      - targets: ['{}']\n",
             target.address
         ),
-        "groups: []\n",
+        &rules,
     );
-    let (_, digest) = integration_token("prometheus");
-    let slos = "
-slos:
-  - name: checkout-availability
-    service: checkout
-    sli:
-      source: prometheus
-      url: http://PROMETHEUS
-      bad: 'sum(rate(requests_total{code=\"500\"}[{{.window}}]))'
-      total: 'sum(rate(requests_total[{{.window}}]))'
-      step: 10s
-    objective: 99
-    window: 1d
-    alerting:
-      - {long: 2m, short: 1m, burn_rate: 5, severity: page}
-"
-    .replace("PROMETHEUS", &prometheus.address);
-    let config = checkout_config(&digest) + &slos;
+    let config = checkout_config(&digest) + &slos(&format!("http://{}", prometheus.address));
     let mut server = Pagerbound::configure(&[("pagerbound.yaml", &config)]);
     server.start();
     let viewer = server.create_token("alice", "viewer");
@@ -109,7 +183,11 @@ slos:
     // 10% errors against a 1% budget: burn rate 10, in both.
     let slo = wait_until(PATIENCE * 2, "pagerbound to read the SLI", || {
         let slos = server.get_json("/api/v1/slos", &viewer);
-        let slo = slos[0].clone();
+        let slo = slos
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["name"] == "checkout-availability"))
+            .cloned()
+            .unwrap_or_default();
         match burn_rate(&slo, "1m") {
             Some(_) if slo["events"]["total"].as_f64() >= Some(3_000.0) => Ok(slo),
             _ => Err(slo.to_string()),
@@ -126,6 +204,21 @@ slos:
         "pagerbound {ours}, PromQL {theirs}"
     );
     assert!((ours - 10.0).abs() < 0.5, "{ours}");
+    let recorded = wait_until(
+        PATIENCE,
+        "Prometheus to evaluate the exported rules",
+        || {
+            promql(
+                &prometheus,
+                "slo:current_burn_rate:ratio{sloth_slo=\"checkout-availability\"}",
+            )
+            .ok_or_else(|| "no value yet".to_owned())
+        },
+    );
+    assert!(
+        (ours - recorded).abs() / recorded < 0.01,
+        "pagerbound {ours}, the exported rules {recorded}"
+    );
 
     let page = wait_until(PATIENCE, "the burn's page", || {
         let pages = server.get_json("/api/v1/pages", &viewer);

@@ -10,12 +10,14 @@
 mod counts;
 mod evaluate;
 mod policy;
+mod rules;
 mod sli;
 mod window;
 
 pub use counts::{EventCounts, Totals};
 pub use evaluate::{AlertReading, Evaluation, Forecast, WindowReading};
 pub use policy::{BurnAlert, Severity, workbook_policy};
+pub use rules::prometheus_rules;
 pub use sli::{PrometheusSli, RatioQueries, Sli, WINDOW_PLACEHOLDER};
 pub use window::{Period, SloWindow};
 

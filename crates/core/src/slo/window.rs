@@ -149,6 +149,16 @@ impl SloWindow {
 
 const DAY_MILLIS: u64 = 24 * 3_600_000;
 
+/// A duration with whole days told in days (`28d`, not `4w`), as people
+/// and Prometheus write SLO windows.
+pub(crate) fn in_days(duration: Duration) -> String {
+    if duration.as_millis().is_multiple_of(DAY_MILLIS) {
+        format!("{}d", duration.as_millis() / DAY_MILLIS)
+    } else {
+        duration.to_string()
+    }
+}
+
 fn midnight(day: Date, time_zone: &TimeZone) -> Option<Timestamp> {
     day.to_zoned(time_zone.clone())
         .ok()
@@ -158,11 +168,7 @@ fn midnight(day: Date, time_zone: &TimeZone) -> Option<Timestamp> {
 impl fmt::Display for SloWindow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            // SLO windows are told in days (`28d`, not `4w`).
-            SloWindow::Rolling(duration) if duration.as_millis() % DAY_MILLIS == 0 => {
-                write!(f, "{}d", duration.as_millis() / DAY_MILLIS)
-            }
-            SloWindow::Rolling(duration) => write!(f, "{duration}"),
+            SloWindow::Rolling(duration) => f.write_str(&in_days(*duration)),
             SloWindow::Calendar { period, time_zone } => write!(
                 f,
                 "{} ({})",

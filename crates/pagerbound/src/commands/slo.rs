@@ -3,7 +3,8 @@
 use super::client::Client;
 use crate::cli::SloCommand;
 use crate::output::outln;
-use anyhow::Result;
+use anyhow::{Result, bail};
+use pagerbound_core::slo::prometheus_rules;
 use serde_json::Value;
 use std::process::ExitCode;
 
@@ -11,7 +12,28 @@ pub async fn run(command: SloCommand) -> Result<ExitCode> {
     match command {
         SloCommand::List { client } => list(&Client::new(&client)?).await,
         SloCommand::Show { name, client } => show(&Client::new(&client)?, &name).await,
+        SloCommand::ExportRules { path } => export_rules(&path),
     }
+}
+
+/// Prints the rule file; a configuration that does not load is refused
+/// with its errors, like `check`.
+fn export_rules(path: &std::path::Path) -> Result<ExitCode> {
+    let loaded = match pagerbound_config::load(path) {
+        Ok(loaded) => loaded,
+        Err(rejected) => {
+            for diagnostic in rejected.errors() {
+                eprintln!("{diagnostic}");
+            }
+            bail!("{}: the configuration is invalid", path.display());
+        }
+    };
+    let (rules, left_out) = prometheus_rules(loaded.config.slos.values());
+    for name in &left_out {
+        eprintln!("SLO {name}: its SLI is not read from Prometheus, so it has no rules");
+    }
+    outln!("{}", rules.trim_end());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn text(value: &Value) -> &str {
