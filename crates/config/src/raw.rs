@@ -404,6 +404,9 @@ pub(crate) struct RawSli {
     pub bad: Option<Text>,
     /// PromQL: the per-second rate of valid events over `{{.window}}`.
     pub total: Option<Text>,
+    /// PromQL: the error ratio over `{{.window}}`, instead of rates of
+    /// events (each step then weighs the same).
+    pub error_ratio: Option<Text>,
     /// How often the queries are evaluated, each over the step (default
     /// `1m`).
     pub step: Option<Text>,

@@ -95,6 +95,7 @@ impl Validator<'_> {
             ("good", &raw.good),
             ("bad", &raw.bad),
             ("total", &raw.total),
+            ("error_ratio", &raw.error_ratio),
             ("step", &raw.step),
         ];
         if source != "prometheus" {
@@ -178,8 +179,26 @@ impl Validator<'_> {
             }
             Some(text.value.clone())
         };
+        if let Some(ratio) = &raw.error_ratio {
+            for (field, value) in [
+                ("good", &raw.good),
+                ("bad", &raw.bad),
+                ("total", &raw.total),
+            ] {
+                if value.is_some() {
+                    self.diagnostics.error(
+                        &sourced.at(ratio),
+                        format!(
+                            "give `error_ratio` or rates of events, not both (`{field}` is given)"
+                        ),
+                    );
+                }
+            }
+        }
         let total = query(self, raw.total.as_ref(), "total");
         let queries = match (&raw.good, &raw.bad) {
+            _ if raw.error_ratio.is_some() => query(self, raw.error_ratio.as_ref(), "error_ratio")
+                .map(|error_ratio| RatioQueries::ErrorRatio { error_ratio }),
             (Some(_), None) => query(self, raw.good.as_ref(), "good")
                 .zip(total)
                 .map(|(good, total)| RatioQueries::Good { good, total }),
@@ -194,12 +213,15 @@ impl Validator<'_> {
             (None, None) => {
                 self.diagnostics.error(
                     &sourced.at(&raw.source),
-                    "an SLI of source `prometheus` needs `good` or `bad`, and `total`",
+                    "an SLI of source `prometheus` needs `good` or `bad`, and `total` (or `error_ratio`)",
                 );
                 None
             }
         };
-        if raw.total.is_none() && (raw.good.is_some() || raw.bad.is_some()) {
+        if raw.total.is_none()
+            && raw.error_ratio.is_none()
+            && (raw.good.is_some() || raw.bad.is_some())
+        {
             self.diagnostics.error(
                 &sourced.at(&raw.source),
                 "an SLI of source `prometheus` needs `total`, the rate of valid events",

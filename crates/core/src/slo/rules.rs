@@ -36,6 +36,7 @@ fn error_ratio(sli: &PrometheusSli, window: Duration) -> String {
         RatioQueries::Good { good, total } => {
             format!("1 - (({}) / ({}))", over(good), over(total))
         }
+        RatioQueries::ErrorRatio { error_ratio } => over(error_ratio),
     }
 }
 

@@ -43,11 +43,23 @@ pub struct PrometheusSli {
     pub step: Duration,
 }
 
-/// Good and valid events, or bad and valid events.
+/// Good and valid events, bad and valid events, or the error ratio itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RatioQueries {
-    Good { good: String, total: String },
-    Bad { bad: String, total: String },
+    Good {
+        good: String,
+        total: String,
+    },
+    Bad {
+        bad: String,
+        total: String,
+    },
+    /// A query that gives the error ratio over `{{.window}}` (Sloth's raw
+    /// SLIs): without counts, each step weighs the same, one event whose
+    /// bad share is the ratio.
+    ErrorRatio {
+        error_ratio: String,
+    },
 }
 
 impl PrometheusSli {
@@ -61,6 +73,10 @@ impl PrometheusSli {
     /// bad rate is no bad events (error series often appear only with the
     /// first error); a missing good rate is a gap, never "all bad".
     pub fn events(&self, first: Option<f64>, total: Option<f64>) -> Option<(f64, f64)> {
+        if let RatioQueries::ErrorRatio { .. } = &self.queries {
+            let ratio = first.filter(|r| r.is_finite())?.clamp(0.0, 1.0);
+            return Some((1.0 - ratio, 1.0));
+        }
         let seconds = self.step.as_millis() as f64 / 1_000.0;
         let total = total.filter(|t| t.is_finite() && *t >= 0.0)? * seconds;
         let good = match &self.queries {
@@ -68,6 +84,7 @@ impl PrometheusSli {
             RatioQueries::Bad { .. } => {
                 total - first.filter(|b| b.is_finite()).unwrap_or(0.0) * seconds
             }
+            RatioQueries::ErrorRatio { .. } => return None,
         };
         // Extrapolated rates may put good a hair above total or below 0.
         Some((good.clamp(0.0, total), total))
@@ -119,5 +136,10 @@ mod tests {
             "no errors yet"
         );
         assert_eq!(bad.events(Some(f64::NAN), Some(f64::NAN)), None);
+        let raw = sli(RatioQueries::ErrorRatio {
+            error_ratio: String::new(),
+        });
+        assert_eq!(raw.events(Some(0.25), None), Some((0.75, 1.0)));
+        assert_eq!(raw.events(None, None), None, "no ratio: a gap");
     }
 }

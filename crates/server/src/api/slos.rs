@@ -61,6 +61,9 @@ fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
                         shown["bad"] = json!(bad);
                         shown["total"] = json!(total);
                     }
+                    RatioQueries::ErrorRatio { error_ratio } => {
+                        shown["error_ratio"] = json!(error_ratio);
+                    }
                 }
                 shown
             }

@@ -188,18 +188,26 @@ impl Reader {
         let through = settled.min(cursor + step * MAX_STEPS);
         // Step ends from the first after the cursor through `through`.
         let (first_query, total_query) = match &sli.queries {
-            RatioQueries::Good { good, total } => (good, total),
-            RatioQueries::Bad { bad, total } => (bad, total),
+            RatioQueries::Good { good, total } => (good, Some(total)),
+            RatioQueries::Bad { bad, total } => (bad, Some(total)),
+            RatioQueries::ErrorRatio { error_ratio } => (error_ratio, None),
         };
         let first = self
             .query_range(sli, &sli.query(first_query), cursor + step, through, step)
             .await?;
-        let total = self
-            .query_range(sli, &sli.query(total_query), cursor + step, through, step)
-            .await?;
+        let total = match total_query {
+            Some(query) => Some(
+                self.query_range(sli, &sli.query(query), cursor + step, through, step)
+                    .await?,
+            ),
+            None => None,
+        };
+        // The steps that have a value: the total's, or the ratio's.
+        let steps = total.as_ref().unwrap_or(&first);
         let mut minutes: BTreeMap<Timestamp, (f64, f64)> = BTreeMap::new();
-        for (&end, &valid) in &total {
-            let Some((good, valid)) = sli.events(first.get(&end).copied(), Some(valid)) else {
+        for &end in steps.keys() {
+            let valid = total.as_ref().and_then(|t| t.get(&end).copied());
+            let Some((good, valid)) = sli.events(first.get(&end).copied(), valid) else {
                 continue;
             };
             let Ok(start) = Timestamp::from_second(end - step) else {
