@@ -15,7 +15,9 @@ use crate::reload::ConfigHandle;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Duration;
 use pagerbound_core::alert::{Alert, Labels};
-use pagerbound_core::slo::{Evaluation, EventCounts, Slo, Totals};
+use pagerbound_core::slo::{
+    Evaluation, EventCounts, PeriodCompliance, Slo, Totals, last_completed,
+};
 use pagerbound_store::{SliEvents, Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -37,6 +39,9 @@ const MARGIN: SignedDuration = SignedDuration::from_secs(30);
 /// The `integration` of the alerts the engine raises.
 pub const INTEGRATION: &str = "slo";
 const PRUNE_EVERY: SignedDuration = SignedDuration::from_mins(60);
+/// How often instances read the objectives' history again (the lease
+/// holder records changes when the configuration changes).
+const HISTORY_EVERY: SignedDuration = SignedDuration::from_mins(1);
 
 /// Counts and the latest evaluation of every SLO; shared by the engine
 /// and the API.
@@ -50,6 +55,8 @@ pub struct SloBook {
 struct Book {
     counts: HashMap<String, EventCounts>,
     evaluations: HashMap<String, Evaluation>,
+    /// Each SLO's objectives, `(since, objective)`, oldest first.
+    history: HashMap<String, Vec<(Timestamp, f64)>>,
 }
 
 /// One point of an SLO's series, for charts.
@@ -72,6 +79,20 @@ impl SloBook {
 
     pub fn evaluation(&self, name: &str) -> Option<Evaluation> {
         self.read().evaluations.get(name).cloned()
+    }
+
+    /// The SLO's objectives over time, `(since, objective)`, oldest first.
+    pub fn objective_history(&self, name: &str) -> Vec<(Timestamp, f64)> {
+        self.read().history.get(name).cloned().unwrap_or_default()
+    }
+
+    /// How the SLO's last completed period went, judged by the objective
+    /// then in force.
+    pub fn last_completed(&self, slo: &Slo, now: Timestamp) -> Option<PeriodCompliance> {
+        let book = self.read();
+        let counts = book.counts.get(&slo.name)?;
+        let history = book.history.get(&slo.name).map_or(&[][..], Vec::as_slice);
+        last_completed(slo, counts, history, now)
     }
 
     /// Where `slo` stood at each step from `from` to `to`.
@@ -133,6 +154,9 @@ pub struct Engine {
     seen: HashMap<i64, Timestamp>,
     raised: BTreeMap<(String, String), Raised>,
     pruned_at: Option<Timestamp>,
+    /// The configuration whose objectives were last recorded.
+    objectives_seen: Option<u64>,
+    history_read_at: Option<Timestamp>,
 }
 
 impl Engine {
@@ -154,6 +178,8 @@ impl Engine {
             seen: HashMap::new(),
             raised: BTreeMap::new(),
             pruned_at: None,
+            objectives_seen: None,
+            history_read_at: None,
         }
     }
 
@@ -191,6 +217,9 @@ impl Engine {
                 self.raise(now).await;
                 self.prune(now).await;
             }
+            if let Err(error) = self.objectives(holding, now).await {
+                tracing::error!(error = %error, "The SLO engine could not keep the objectives' history.");
+            }
             tokio::select! {
                 _ = stop.changed() => break,
                 _ = tokio::time::sleep(TICK) => {}
@@ -200,6 +229,37 @@ impl Engine {
         if holding && let Err(error) = self.store.release_lease(LEASE, &self.holder).await {
             tracing::warn!(error = %error, "Could not release the SLO lease.");
         }
+    }
+
+    /// Records objectives that changed (the lease holder does), and reads
+    /// the history back now and then for the API.
+    async fn objectives(&mut self, holding: bool, now: Timestamp) -> Result<(), StoreError> {
+        let config = self.config.current();
+        let mut changed = false;
+        if holding && self.objectives_seen != Some(config.generation) {
+            for slo in config.config.slos.values() {
+                changed |= self
+                    .store
+                    .record_objective(&slo.name, slo.objective, now)
+                    .await?;
+            }
+            self.objectives_seen = Some(config.generation);
+        }
+        let stale = self
+            .history_read_at
+            .is_none_or(|at| now >= at + HISTORY_EVERY);
+        if changed || stale {
+            let mut history: HashMap<String, Vec<(Timestamp, f64)>> = HashMap::new();
+            for record in self.store.objective_history().await? {
+                history
+                    .entry(record.slo)
+                    .or_default()
+                    .push((record.since, record.objective));
+            }
+            self.book.write().history = history;
+            self.history_read_at = Some(now);
+        }
+        Ok(())
     }
 
     /// Brings the counts up to date: a full load when the SLOs (or how far

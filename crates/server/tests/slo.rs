@@ -206,4 +206,56 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
     test.stop().await;
 }
 
-on_both_backends!(a_burn_pages_through_its_route_and_resolves_when_it_stops);
+async fn objectives_are_ratcheted_and_periods_judged_by_their_own(backend: Backend) {
+    let test = start(backend).await;
+    // 0.7% errors an hour before last midnight: inside the last completed
+    // period of the 7-day window, which the 99% objective was met in.
+    let midnight =
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() / 86_400 * 86_400)
+            .expect("midnight");
+    let before = (midnight - jiff::SignedDuration::from_hours(1)).to_string();
+    let pushed = test
+        .post_json(
+            &format!("/api/v1/slis/{SLO}/events"),
+            INGEST_TOKEN,
+            &json!([{"timestamp": before, "good": 993, "total": 1000}]),
+        )
+        .await;
+    assert_eq!(pushed.status(), 202);
+    let path = format!("/api/v1/slos/{SLO}");
+    let first = eventually("the first objective and the last period", || async {
+        let slo = get_json(&test, &path).await;
+        (slo["objective_history"].as_array()?.len() == 1
+            && slo["last_period"]["events"]["total"] == 1000.0)
+            .then_some(slo)
+    })
+    .await;
+    assert_eq!(first["objective_history"][0]["objective"], 99.0);
+    assert_eq!(first["last_period"]["objective"], 99.0);
+    assert_eq!(first["last_period"]["met"], true);
+    assert_eq!(first["last_period"]["to"], json!(midnight));
+
+    // Ratcheted to 99.5: today's objective changes, last period's does
+    // not (0.7% errors would have missed 99.5).
+    let slos = std::fs::read_to_string(test.config.path().join("slos.yaml")).expect("read");
+    test.write_config(&[(
+        "slos.yaml",
+        &slos.replace("objective: 99\n", "objective: 99.5\n"),
+    )]);
+    assert_eq!(test.reload().await.status(), 200);
+    let ratcheted = eventually("the ratcheted objective", || async {
+        let slo = get_json(&test, &path).await;
+        (slo["objective_history"].as_array()?.len() == 2).then_some(slo)
+    })
+    .await;
+    assert_eq!(ratcheted["objective"], 99.5);
+    assert_eq!(ratcheted["objective_history"][1]["objective"], 99.5);
+    assert_eq!(ratcheted["last_period"]["objective"], 99.0);
+    assert_eq!(ratcheted["last_period"]["met"], true);
+    test.stop().await;
+}
+
+on_both_backends!(
+    a_burn_pages_through_its_route_and_resolves_when_it_stops,
+    objectives_are_ratcheted_and_periods_judged_by_their_own
+);

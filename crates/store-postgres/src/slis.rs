@@ -2,7 +2,7 @@ use crate::{PostgresStore, column, instant, query_error};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
-use pagerbound_store::{ReceivedSliEvents, Result, SliEvents, Slis};
+use pagerbound_store::{ObjectiveRecord, ReceivedSliEvents, Result, SliEvents, Slis};
 use sqlx::postgres::PgRow;
 
 fn events_from_row(row: &PgRow) -> Result<SliEvents> {
@@ -11,6 +11,14 @@ fn events_from_row(row: &PgRow) -> Result<SliEvents> {
         minute: instant(row, "minute")?,
         good: column(row, "good")?,
         total: column(row, "total")?,
+    })
+}
+
+fn objective_from_row(row: &PgRow) -> Result<ObjectiveRecord> {
+    Ok(ObjectiveRecord {
+        slo: column(row, "slo")?,
+        objective: column(row, "objective")?,
+        since: instant(row, "since")?,
     })
 }
 
@@ -139,5 +147,48 @@ impl Slis for PostgresStore {
         rows.iter()
             .map(|row| Ok((column(row, "slo")?, instant(row, "through")?)))
             .collect()
+    }
+
+    async fn record_objective(&self, slo: &str, objective: f64, at: Timestamp) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
+        // A statement alone would not do: under read committed, two
+        // instances recording an SLO's first objective (or the same change)
+        // at different instants would both see no such row and both insert.
+        // The lock makes writers take turns (readers are not blocked), and
+        // the insert's snapshot, taken after it, sees the other's commit.
+        sqlx::query("LOCK TABLE slo_objectives IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(String::new))?;
+        let recorded = sqlx::query(
+            "INSERT INTO slo_objectives (slo, objective, since)
+             SELECT $1, $2, $3
+             WHERE $2 IS DISTINCT FROM (
+                 SELECT objective FROM slo_objectives
+                 WHERE slo = $1
+                 ORDER BY since DESC
+                 LIMIT 1
+             )",
+        )
+        .bind(slo)
+        .bind(objective)
+        .bind(at.to_sqlx())
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error(|| {
+            format!("SLO `{slo}` already has an objective recorded at {at}")
+        }))?
+        .rows_affected();
+        tx.commit().await.map_err(query_error(String::new))?;
+        Ok(recorded == 1)
+    }
+
+    async fn objective_history(&self) -> Result<Vec<ObjectiveRecord>> {
+        let rows =
+            sqlx::query("SELECT slo, objective, since FROM slo_objectives ORDER BY slo, since")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_error(String::new))?;
+        rows.iter().map(objective_from_row).collect()
     }
 }

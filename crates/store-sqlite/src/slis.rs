@@ -1,7 +1,7 @@
 use crate::{SqliteStore, column, millis, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
-use pagerbound_store::{ReceivedSliEvents, Result, SliEvents, Slis};
+use pagerbound_store::{ObjectiveRecord, ReceivedSliEvents, Result, SliEvents, Slis};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 fn events_from_row(row: &SqliteRow) -> Result<SliEvents> {
@@ -10,6 +10,14 @@ fn events_from_row(row: &SqliteRow) -> Result<SliEvents> {
         minute: timestamp(column(row, "minute")?)?,
         good: column(row, "good")?,
         total: column(row, "total")?,
+    })
+}
+
+fn objective_from_row(row: &SqliteRow) -> Result<ObjectiveRecord> {
+    Ok(ObjectiveRecord {
+        slo: column(row, "slo")?,
+        objective: column(row, "objective")?,
+        since: timestamp(column(row, "since")?)?,
     })
 }
 
@@ -141,5 +149,43 @@ impl Slis for SqliteStore {
         rows.iter()
             .map(|row| Ok((column(row, "slo")?, timestamp(column(row, "through")?)?)))
             .collect()
+    }
+
+    async fn record_objective(&self, slo: &str, objective: f64, at: Timestamp) -> Result<bool> {
+        // One statement: SQLite takes the write lock before it reads, so
+        // the latest row it compares with is still the latest when it
+        // inserts, whichever connection or process wrote last. The
+        // condition is also true when the SLO has no row yet (the latest is
+        // NULL), and for a NaN, which binds as NULL: it is inserted, for NOT
+        // NULL to refuse, rather than quietly not recorded.
+        let recorded = sqlx::query(
+            "INSERT INTO slo_objectives (slo, objective, since)
+             SELECT ?1, ?2, ?3
+             WHERE (
+                 (SELECT objective FROM slo_objectives
+                  WHERE slo = ?1
+                  ORDER BY since DESC
+                  LIMIT 1) = ?2
+             ) IS NOT TRUE",
+        )
+        .bind(slo)
+        .bind(objective)
+        .bind(millis(at))
+        .execute(&self.writer)
+        .await
+        .map_err(query_error(|| {
+            format!("SLO `{slo}` already has an objective recorded at {at}")
+        }))?
+        .rows_affected();
+        Ok(recorded == 1)
+    }
+
+    async fn objective_history(&self) -> Result<Vec<ObjectiveRecord>> {
+        let rows =
+            sqlx::query("SELECT slo, objective, since FROM slo_objectives ORDER BY slo, since")
+                .fetch_all(&self.reader)
+                .await
+                .map_err(query_error(String::new))?;
+        rows.iter().map(objective_from_row).collect()
     }
 }

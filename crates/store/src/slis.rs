@@ -11,6 +11,10 @@
 //! and its cursor are written in one transaction, so that after a restart
 //! the reader resumes where the stored rows end and never counts a minute
 //! twice.
+//!
+//! The store also keeps each SLO's objectives over time: objectives are
+//! ratcheted, and a past period is judged by the objective then in force,
+//! not by today's.
 
 use crate::Result;
 use async_trait::async_trait;
@@ -34,6 +38,15 @@ pub struct ReceivedSliEvents {
     pub id: i64,
     pub events: SliEvents,
     pub received_at: Timestamp,
+}
+
+/// An objective of an SLO, in force from `since` until the next one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectiveRecord {
+    pub slo: String,
+    /// The percentage of valid events that must be good, e.g. 99.9.
+    pub objective: f64,
+    pub since: Timestamp,
 }
 
 #[async_trait]
@@ -80,4 +93,19 @@ pub trait Slis {
     /// How far each SLO's source has been read: `(slo, through)`, ordered by
     /// slo. SLOs never fetched have no cursor.
     async fn sli_cursors(&self) -> Result<Vec<(String, Timestamp)>>;
+
+    /// Records `objective` for `slo` as in force from `at`, unless it is
+    /// already the SLO's latest objective (the one with the latest `since`,
+    /// compared exactly); answers whether it recorded one. Going back to an
+    /// earlier value is a change like any other. Concurrent callers (several
+    /// instances recording the same configuration) record a change once:
+    /// the comparison with the latest row and the insert are one statement
+    /// or transaction. An objective not strictly between 0 and 100 is
+    /// refused; so is a different objective at the very instant of the
+    /// latest one (`Conflict`).
+    async fn record_objective(&self, slo: &str, objective: f64, at: Timestamp) -> Result<bool>;
+
+    /// Every SLO's objectives, oldest first within each SLO: ordered by
+    /// slo, then since.
+    async fn objective_history(&self) -> Result<Vec<ObjectiveRecord>>;
 }

@@ -71,4 +71,8 @@ on_both_backends!(
     sli_event_batches_are_recorded_all_or_none,
     sli_fetches_record_rows_and_cursor_together,
     sli_cursors_are_kept_per_slo,
+    sli_objectives_are_recorded_when_they_change,
+    sli_objectives_are_kept_per_slo,
+    sli_objectives_out_of_range_are_refused,
+    sli_objectives_are_recorded_once_by_concurrent_callers,
 );

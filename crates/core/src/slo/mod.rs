@@ -7,6 +7,7 @@
 //! evaluation at an instant ([`Evaluation`]). Reading SLI sources and
 //! raising alerts belong to the server.
 
+mod compliance;
 mod counts;
 mod evaluate;
 mod policy;
@@ -14,6 +15,7 @@ mod rules;
 mod sli;
 mod window;
 
+pub use compliance::{PeriodCompliance, last_completed, last_period, objective_at};
 pub use counts::{EventCounts, Totals};
 pub use evaluate::{AlertReading, Evaluation, Forecast, WindowReading};
 pub use policy::{BurnAlert, Severity, workbook_policy};
@@ -56,16 +58,13 @@ impl Slo {
         1.0 - self.objective / 100.0
     }
 
-    /// How far back its counts must reach: its window, twice over for a
-    /// rolling one (so that the budget can be charted at every instant of
-    /// the window), and its longest alerting window.
+    /// How far back its counts must reach: its window twice over (so
+    /// that the budget can be charted at every instant of a rolling window,
+    /// and the last completed period judged), and its longest alerting
+    /// window.
     pub fn reach(&self) -> crate::Duration {
-        let window = match self.window {
-            SloWindow::Rolling(length) => {
-                crate::Duration::from_millis(length.as_millis().saturating_mul(2))
-            }
-            SloWindow::Calendar { .. } => self.window.longest(),
-        };
+        let window =
+            crate::Duration::from_millis(self.window.longest().as_millis().saturating_mul(2));
         let alerting = self.alerting.iter().map(|a| a.long).max();
         window.max(alerting.unwrap_or(crate::Duration::ZERO))
     }

@@ -179,6 +179,15 @@ pub(crate) async fn show(
         )));
     }
     let mut shown = view(slo, state.slos.evaluation(&slo.name).as_ref());
+    shown["objective_history"] = json!(
+        state
+            .slos
+            .objective_history(&slo.name)
+            .iter()
+            .map(|(since, objective)| json!({"objective": objective, "since": since}))
+            .collect::<Vec<_>>()
+    );
+    shown["last_period"] = json!(state.slos.last_completed(slo, now));
     shown["series"] = json!({
         "from": from,
         "to": to,

@@ -1,7 +1,7 @@
-//! SLI events.
+//! SLI events, and the history of SLO objectives.
 
 use super::*;
-use pagerbound_store::{ReceivedSliEvents, SliEvents};
+use pagerbound_store::{ObjectiveRecord, ReceivedSliEvents, SliEvents};
 
 fn events(slo: &str, minute: &str, good: f64, total: f64) -> SliEvents {
     SliEvents {
@@ -522,5 +522,220 @@ pub async fn sli_cursors_are_kept_per_slo(store: &dyn Store) {
             ("search", at("2026-11-21T10:00:00Z"), 1.0, 1.0),
             ("search", at("2026-11-21T10:01:00Z"), 0.0, 5.0),
         ]
+    );
+}
+
+/// The history as `(slo, objective, since)` triples of borrowed names, to
+/// compare with a list.
+fn objectives(history: &[ObjectiveRecord]) -> Vec<(&str, f64, Timestamp)> {
+    history
+        .iter()
+        .map(|r| (r.slo.as_str(), r.objective, r.since))
+        .collect()
+}
+
+/// An objective is recorded when it changes, and only then: the first one,
+/// then not the same one again, then a new one, then the first value again
+/// (going back is a change too). Each is listed with the instant it took
+/// effect, oldest first, exactly as given.
+pub async fn sli_objectives_are_recorded_when_they_change(store: &dyn Store) {
+    assert!(
+        store.objective_history().await.expect("history").is_empty(),
+        "no objective has been recorded yet"
+    );
+
+    assert!(
+        store
+            .record_objective("checkout", 99.9, at("2026-11-21T10:00:00Z"))
+            .await
+            .expect("record"),
+        "the first objective is recorded"
+    );
+    assert_eq!(
+        objectives(&store.objective_history().await.expect("history")),
+        [("checkout", 99.9, at("2026-11-21T10:00:00Z"))]
+    );
+
+    assert!(
+        !store
+            .record_objective("checkout", 99.9, at("2026-11-21T11:00:00Z"))
+            .await
+            .expect("record"),
+        "the same objective again is not a change"
+    );
+    assert_eq!(
+        objectives(&store.objective_history().await.expect("history")),
+        [("checkout", 99.9, at("2026-11-21T10:00:00Z"))],
+        "one row, still in force since the first instant"
+    );
+
+    // 99.95 is not exactly representable: it comes back bit for bit.
+    assert!(
+        store
+            .record_objective("checkout", 99.95, at("2026-11-22T09:30:00.250Z"))
+            .await
+            .expect("record"),
+        "a new objective is recorded"
+    );
+    assert_eq!(
+        objectives(&store.objective_history().await.expect("history")),
+        [
+            ("checkout", 99.9, at("2026-11-21T10:00:00Z")),
+            ("checkout", 99.95, at("2026-11-22T09:30:00.250Z")),
+        ],
+        "oldest first, each at its instant, to the millisecond"
+    );
+    assert!(
+        !store
+            .record_objective("checkout", 99.95, at("2026-11-22T10:00:00Z"))
+            .await
+            .expect("record"),
+        "the new objective is now the latest"
+    );
+
+    assert!(
+        store
+            .record_objective("checkout", 99.9, at("2026-11-23T08:00:00Z"))
+            .await
+            .expect("record"),
+        "going back to the first value is a change"
+    );
+    assert!(
+        !store
+            .record_objective("checkout", 99.9, at("2026-11-23T09:00:00Z"))
+            .await
+            .expect("record"),
+        "and is then the latest"
+    );
+    assert_eq!(
+        store.objective_history().await.expect("history"),
+        [
+            ObjectiveRecord {
+                slo: "checkout".to_owned(),
+                objective: 99.9,
+                since: at("2026-11-21T10:00:00Z"),
+            },
+            ObjectiveRecord {
+                slo: "checkout".to_owned(),
+                objective: 99.95,
+                since: at("2026-11-22T09:30:00.250Z"),
+            },
+            ObjectiveRecord {
+                slo: "checkout".to_owned(),
+                objective: 99.9,
+                since: at("2026-11-23T08:00:00Z"),
+            },
+        ]
+    );
+}
+
+/// Each SLO has its own objectives: the same value is a first objective
+/// for another SLO, and a change to one leaves the other's latest alone.
+/// The history is listed by SLO name, then instant, whatever order the
+/// rows were written in.
+pub async fn sli_objectives_are_kept_per_slo(store: &dyn Store) {
+    assert!(
+        store
+            .record_objective("search", 99.0, at("2026-11-21T10:00:00Z"))
+            .await
+            .expect("record")
+    );
+    assert!(
+        store
+            .record_objective("checkout", 99.0, at("2026-11-21T10:00:00Z"))
+            .await
+            .expect("record"),
+        "the same value, at the same instant, is another SLO's first objective"
+    );
+    assert!(
+        store
+            .record_objective("search", 99.5, at("2026-11-21T12:00:00Z"))
+            .await
+            .expect("record")
+    );
+    assert!(
+        !store
+            .record_objective("checkout", 99.0, at("2026-11-21T13:00:00Z"))
+            .await
+            .expect("record"),
+        "a change to search is not a change to checkout"
+    );
+    assert!(
+        store
+            .record_objective("checkout", 99.5, at("2026-11-21T11:00:00Z"))
+            .await
+            .expect("record"),
+        "checkout's latest is still 99.0"
+    );
+    assert_eq!(
+        objectives(&store.objective_history().await.expect("history")),
+        [
+            ("checkout", 99.0, at("2026-11-21T10:00:00Z")),
+            ("checkout", 99.5, at("2026-11-21T11:00:00Z")),
+            ("search", 99.0, at("2026-11-21T10:00:00Z")),
+            ("search", 99.5, at("2026-11-21T12:00:00Z")),
+        ],
+        "ordered by SLO, then instant"
+    );
+}
+
+/// An objective that is not a percentage strictly between 0 and 100 is
+/// refused, and nothing is recorded.
+pub async fn sli_objectives_out_of_range_are_refused(store: &dyn Store) {
+    store
+        .record_objective("checkout", 99.9, at("2026-11-21T10:00:00Z"))
+        .await
+        .expect("record");
+    for bad in [100.0, 0.0, -1.0, 250.0, f64::INFINITY, f64::NAN] {
+        let result = store
+            .record_objective("checkout", bad, at("2026-11-21T11:00:00Z"))
+            .await;
+        assert!(result.is_err(), "an objective of {bad} is refused");
+        let result = store
+            .record_objective("search", bad, at("2026-11-21T11:00:00Z"))
+            .await;
+        assert!(
+            result.is_err(),
+            "an objective of {bad} is refused as a first one too"
+        );
+    }
+    assert_eq!(
+        objectives(&store.objective_history().await.expect("history")),
+        [("checkout", 99.9, at("2026-11-21T10:00:00Z"))],
+        "nothing refused is stored"
+    );
+}
+
+/// Instances recording the same configuration at once (each at its own
+/// instant) record each change once.
+pub async fn sli_objectives_are_recorded_once_by_concurrent_callers(store: &dyn Store) {
+    for (objective, minute) in [(99.0, 10), (99.5, 20)] {
+        let record = |second: u32| {
+            store.record_objective(
+                "checkout",
+                objective,
+                at(&format!("2026-11-21T10:{minute}:{second:02}Z")),
+            )
+        };
+        let (a, b, c, d, e, f) = tokio::join!(
+            record(1),
+            record(2),
+            record(3),
+            record(4),
+            record(5),
+            record(6)
+        );
+        let recorded = [a, b, c, d, e, f]
+            .into_iter()
+            .map(|r| r.expect("record"))
+            .filter(|&recorded| recorded)
+            .count();
+        assert_eq!(recorded, 1, "one caller records {objective}");
+    }
+    let history = store.objective_history().await.expect("history");
+    assert_eq!(
+        history.iter().map(|r| r.objective).collect::<Vec<_>>(),
+        [99.0, 99.5],
+        "each change once: {history:?}"
     );
 }
