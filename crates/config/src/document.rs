@@ -7,6 +7,9 @@
 //! start, and each item's text is deserialized on its own, with its
 //! indentation kept so that line and column numbers map straight back to
 //! the file. One bad item then costs only itself.
+//!
+//! A file of Sloth or OpenSLO documents is not read as sections: its SLOs
+//! are imported (`crate::import`) and join the native ones.
 
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::hint;
@@ -84,6 +87,13 @@ pub(crate) struct Document {
 
 /// Reads one file's text, adding any problems to `diagnostics`.
 pub(crate) fn parse(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics) -> Document {
+    // A Sloth or OpenSLO file is imported: its SLOs join the native ones.
+    if let Some(slos) = crate::import::parse(file, text, diagnostics) {
+        return Document {
+            slos,
+            ..Document::default()
+        };
+    }
     let whole_error = match serde_saphyr::from_str_with_options::<RawFile>(text, options()) {
         Ok(raw) => return Document::from_whole(raw, file),
         Err(error) => error,
@@ -106,7 +116,7 @@ pub(crate) fn parse(file: &Arc<Path>, text: &str, diagnostics: &mut Diagnostics)
     document
 }
 
-fn options() -> serde_saphyr::Options {
+pub(crate) fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: Some(16 << 20),
@@ -323,7 +333,7 @@ fn is_alias_error(error: &serde_saphyr::Error) -> bool {
 
 /// Adds a serde error as a diagnostic, in words meant for the person who
 /// wrote the file.
-fn report(diagnostics: &mut Diagnostics, origin: &Origin, error: &serde_saphyr::Error) {
+pub(crate) fn report(diagnostics: &mut Diagnostics, origin: &Origin, error: &serde_saphyr::Error) {
     let at = match error.location() {
         Some(location) if location != Location::UNKNOWN => origin.pos(&location),
         _ => Pos::whole_file(&origin.file),

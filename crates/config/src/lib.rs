@@ -13,6 +13,7 @@ mod document;
 mod escalation;
 mod heartbeats;
 mod hint;
+mod import;
 mod location;
 mod probes;
 mod raw;
@@ -23,6 +24,7 @@ mod slos;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use import::ImportedSlos;
 pub use location::{DatabaseLocation, LocationError};
 pub use settings::{DEFAULT_LISTEN, DEFAULT_MAX_REQUEST_BODY, NotificationSettings, Settings};
 
@@ -165,6 +167,15 @@ pub fn load_with(path: &Path, environment: &dyn Environment) -> Result<Loaded, R
             diagnostics: diagnostics.list,
         }),
     }
+}
+
+/// Reads a Sloth (`prometheus/v1`) or OpenSLO (`openslo/v1`) file on its
+/// own and gives its SLOs as native YAML (a `slos:` list), for
+/// `pagerbound slo import`. The SLOs are checked as in a configuration,
+/// except that their services are not looked up; mistakes are reported at
+/// the file's lines.
+pub fn import_slos(path: &Path) -> Result<ImportedSlos, Rejected> {
+    import::import_file(path)
 }
 
 /// The directory relative paths in the configuration are read from, and

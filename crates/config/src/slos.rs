@@ -13,7 +13,7 @@ use serde_saphyr::Spanned;
 use std::collections::BTreeSet;
 
 /// Labels every SLO alert sets itself; `labels:` may not replace them.
-const OWN_LABELS: [&str; 5] = ["alertname", "slo", "service", "severity", "window"];
+pub(crate) const OWN_LABELS: [&str; 5] = ["alertname", "slo", "service", "severity", "window"];
 
 /// What an SLO's references are checked against.
 pub(crate) struct SloNames<'a> {

@@ -135,6 +135,13 @@ pub enum SloCommand {
         #[arg(env = "PAGERBOUND_CONFIG", default_value = "pagerbound.yaml")]
         path: PathBuf,
     },
+    /// Print the SLOs of a Sloth (`prometheus/v1`) or OpenSLO
+    /// (`openslo/v1`) file as pagerbound's own `slos:` YAML. Such files can
+    /// also be put in the configuration directory as they are.
+    Import {
+        /// The Sloth or OpenSLO file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

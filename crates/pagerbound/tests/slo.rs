@@ -101,3 +101,34 @@ fn pushed_events_are_counted_shown_and_kept_across_a_crash() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn slo_import_prints_native_slos_or_refuses_with_the_place() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/tests/fixtures");
+    let imported = support::pagerbound()
+        .args(["slo", "import"])
+        .arg(fixtures.join("sloth.yaml"))
+        .output()
+        .expect("run pagerbound slo import");
+    let native = succeeds(imported);
+    assert!(
+        native.starts_with("slos:") || native.contains("\nslos:"),
+        "{native}"
+    );
+    assert!(native.contains("source: prometheus"), "{native}");
+    assert!(native.contains("{{.window}}"), "{native}");
+
+    let refused = support::pagerbound()
+        .args(["slo", "import"])
+        .arg(fixtures.join("openslo-timeslices.yaml"))
+        .output()
+        .expect("run pagerbound slo import");
+    assert!(!refused.status.success());
+    let said = stderr(&refused);
+    assert!(
+        said.contains("openslo-timeslices.yaml:")
+            && said.contains("budgetingMethod `Timeslices` is not supported"),
+        "{said}"
+    );
+}

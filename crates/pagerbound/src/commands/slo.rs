@@ -1,4 +1,5 @@
-//! `slo list` and `slo show NAME`, over the server's API.
+//! `slo list` and `slo show NAME`, over the server's API; `slo
+//! export-rules` and `slo import FILE`, from local files.
 
 use super::client::Client;
 use crate::cli::SloCommand;
@@ -13,6 +14,7 @@ pub async fn run(command: SloCommand) -> Result<ExitCode> {
         SloCommand::List { client } => list(&Client::new(&client)?).await,
         SloCommand::Show { name, client } => show(&Client::new(&client)?, &name).await,
         SloCommand::ExportRules { path } => export_rules(&path),
+        SloCommand::Import { file } => import(&file),
     }
 }
 
@@ -34,6 +36,26 @@ fn export_rules(path: &std::path::Path) -> Result<ExitCode> {
     }
     outln!("{}", rules.trim_end());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a Sloth or OpenSLO file's SLOs as native YAML; what was left out
+/// is said on stderr, and a file with mistakes is refused with them.
+fn import(file: &std::path::Path) -> Result<ExitCode> {
+    match pagerbound_config::import_slos(file) {
+        Ok(imported) => {
+            for warning in &imported.warnings {
+                eprintln!("{warning}");
+            }
+            outln!("{}", imported.yaml.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(rejected) => {
+            for diagnostic in &rejected.diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            bail!("{}: cannot import these SLOs", file.display());
+        }
+    }
 }
 
 fn text(value: &Value) -> &str {
