@@ -407,6 +407,12 @@ pub(crate) struct RawSli {
     /// PromQL: the error ratio over `{{.window}}`, instead of rates of
     /// events (each step then weighs the same).
     pub error_ratio: Option<Text>,
+    /// A latency SLI: a histogram's name with optional matchers, e.g.
+    /// `http_request_duration_seconds{job="checkout"}`.
+    pub histogram: Option<Text>,
+    /// The latency under which an event is good, in the histogram's unit:
+    /// the `le` of one of its buckets, e.g. `0.3`.
+    pub threshold: Option<Spanned<f64>>,
     /// How often the queries are evaluated, each over the step (default
     /// `1m`).
     pub step: Option<Text>,

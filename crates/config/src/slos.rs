@@ -6,7 +6,7 @@ use crate::validate::Validator;
 use pagerbound_core::Duration;
 use pagerbound_core::alert::{Labels, is_valid_name};
 use pagerbound_core::slo::{
-    BurnAlert, Period, PrometheusSli, RatioQueries, Severity, Sli, Slo, SloWindow,
+    BurnAlert, HistogramQuery, Period, PrometheusSli, RatioQueries, Severity, Sli, Slo, SloWindow,
     WINDOW_PLACEHOLDER, workbook_policy,
 };
 use serde_saphyr::Spanned;
@@ -96,8 +96,17 @@ impl Validator<'_> {
             ("bad", &raw.bad),
             ("total", &raw.total),
             ("error_ratio", &raw.error_ratio),
+            ("histogram", &raw.histogram),
             ("step", &raw.step),
         ];
+        if source != "prometheus"
+            && let Some(threshold) = &raw.threshold
+        {
+            self.diagnostics.error(
+                &sourced.at(threshold),
+                "`threshold` belongs to an SLI of source `prometheus` with a `histogram`",
+            );
+        }
         if source != "prometheus" {
             for (field, value) in prometheus_fields {
                 if let Some(value) = value {
@@ -195,6 +204,69 @@ impl Validator<'_> {
                 }
             }
         }
+        if let Some(histogram) = &raw.histogram {
+            let others = [
+                ("good", &raw.good),
+                ("bad", &raw.bad),
+                ("total", &raw.total),
+                ("error_ratio", &raw.error_ratio),
+            ];
+            for (field, value) in others {
+                if let Some(value) = value {
+                    self.diagnostics.error(
+                        &sourced.at(value),
+                        format!("give `histogram` and `threshold`, or `{field}`, not both"),
+                    );
+                }
+            }
+            let threshold = match &raw.threshold {
+                Some(t) if t.value > 0.0 && t.value.is_finite() => Some(t.value.to_string()),
+                Some(t) => {
+                    self.diagnostics.error(
+                        &sourced.at(t),
+                        "threshold must be above 0: the `le` of a bucket, e.g. `0.3`",
+                    );
+                    None
+                }
+                None => {
+                    self.diagnostics.error(
+                        &sourced.at(histogram),
+                        "a `histogram` needs `threshold`: the `le` of the bucket under which events are good",
+                    );
+                    None
+                }
+            };
+            let parsed = histogram_selector(&histogram.value);
+            if parsed.is_none() {
+                self.diagnostics.error(
+                    &sourced.at(histogram),
+                    format!(
+                        "histogram `{}` is not a metric name with optional matchers, e.g. `http_request_duration_seconds{{job=\"checkout\"}}`",
+                        histogram.value
+                    ),
+                );
+            }
+            let step = self.prometheus_step(sourced);
+            if self.diagnostics.error_count() != errors_before {
+                return None;
+            }
+            let (metric, matchers) = parsed?;
+            return Some(PrometheusSli {
+                url: url?,
+                queries: RatioQueries::Histogram(HistogramQuery {
+                    metric,
+                    matchers,
+                    threshold: threshold?,
+                }),
+                step: step?,
+            });
+        }
+        if raw.threshold.is_some() {
+            self.diagnostics.error(
+                &sourced.at(&raw.source),
+                "`threshold` goes with a `histogram`",
+            );
+        }
         let total = query(self, raw.total.as_ref(), "total");
         let queries = match (&raw.good, &raw.bad) {
             _ if raw.error_ratio.is_some() => query(self, raw.error_ratio.as_ref(), "error_ratio")
@@ -227,7 +299,19 @@ impl Validator<'_> {
                 "an SLI of source `prometheus` needs `total`, the rate of valid events",
             );
         }
-        let step = match &raw.step {
+        let step = self.prometheus_step(sourced);
+        if self.diagnostics.error_count() != errors_before {
+            return None;
+        }
+        Some(PrometheusSli {
+            url: url?,
+            queries: queries?,
+            step: step?,
+        })
+    }
+
+    fn prometheus_step(&mut self, sourced: &Sourced<RawSlo>) -> Option<Duration> {
+        match &sourced.item.value.sli.value.step {
             None => Some(Duration::from_mins(1)),
             Some(text) => match text.value.parse::<Duration>() {
                 Ok(step) if step >= Duration::from_secs(1) && step <= Duration::from_mins(60) => {
@@ -244,15 +328,7 @@ impl Validator<'_> {
                     None
                 }
             },
-        };
-        if self.diagnostics.error_count() != errors_before {
-            return None;
         }
-        Some(PrometheusSli {
-            url: url?,
-            queries: queries?,
-            step: step?,
-        })
     }
 
     fn slo_window(&mut self, sourced: &Sourced<RawSlo>) -> Option<SloWindow> {
@@ -396,4 +472,21 @@ impl Validator<'_> {
                 .collect()
         })
     }
+}
+
+/// `name{matchers}` split into the name and what is inside the braces.
+fn histogram_selector(text: &str) -> Option<(String, String)> {
+    let text = text.trim();
+    let (name, matchers) = match text.split_once('{') {
+        Some((name, rest)) => (name, rest.strip_suffix('}')?),
+        None => (text, ""),
+    };
+    let valid_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    valid_name.then(|| (name.to_owned(), matchers.trim().to_owned()))
 }

@@ -1420,3 +1420,73 @@ slos:
         );
     }
 }
+
+#[test]
+fn histogram_latency_slis_are_read_and_checked() {
+    let slos = "\
+slos:
+  - name: latency
+    service: triage
+    sli:
+      source: prometheus
+      url: http://127.0.0.1:9090
+      histogram: http_request_duration_seconds{job=\"checkout\"}
+      threshold: 0.3
+    objective: 99
+    window: 28d
+";
+    let dir = with_base(&[("slos.yaml", slos)]);
+    let config = load(dir.path()).expect("valid").config;
+    let pagerbound_core::slo::Sli::Prometheus(sli) = &config.slos["latency"].sli else {
+        panic!("a Prometheus SLI");
+    };
+    let pagerbound_core::slo::RatioQueries::Histogram(histogram) = &sli.queries else {
+        panic!("a histogram");
+    };
+    assert_eq!(histogram.metric, "http_request_duration_seconds");
+    assert_eq!(histogram.matchers, "job=\"checkout\"");
+    assert_eq!(histogram.threshold, "0.3");
+
+    let broken = "\
+slos:
+  - name: latency
+    service: triage
+    sli:
+      source: prometheus
+      url: http://127.0.0.1:9090
+      histogram: 'http request seconds'
+      total: sum(rate(all_total[{{.window}}]))
+      threshold: -1
+    objective: 99
+    window: 28d
+  - name: unbounded
+    service: triage
+    sli:
+      source: prometheus
+      url: http://127.0.0.1:9090
+      histogram: http_request_duration_seconds
+    objective: 99
+    window: 28d
+";
+    let dir = with_base(&[("slos.yaml", broken)]);
+    let rejected = load(dir.path()).expect_err("bad histograms");
+    let found = summary(dir.path(), &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    let expect = [
+        (7, "histogram `http request seconds` is not a metric name"),
+        (8, "give `histogram` and `threshold`, or `total`, not both"),
+        (9, "threshold must be above 0"),
+        (17, "a `histogram` needs `threshold`"),
+    ];
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for (line, words) in expect {
+        assert!(
+            at.iter().any(|(l, m)| *l == line && m.contains(words)),
+            "line {line} `{words}` in {at:#?}"
+        );
+    }
+}

@@ -45,6 +45,43 @@ slos:
     objective: 85
     window: 28d
     runbook: https://runbooks.example.com/checkout
+  - name: checkout-latency
+    service: checkout
+    sli:
+      source: prometheus
+      url: URL
+      histogram: request_duration_seconds{job=\"checkout\"}
+      threshold: 0.3
+      step: 10s
+    # 20% are slower than 0.3 s: well within a 50% objective's budget.
+    objective: 50
+    window: 1d
+    alerting:
+      - {long: 2m, short: 1m, burn_rate: 5, severity: page}
+  - name: checkout-latency-1s
+    service: checkout
+    sli:
+      source: prometheus
+      url: URL
+      histogram: request_duration_seconds
+      threshold: 1
+      step: 10s
+    objective: 50
+    window: 1d
+    alerting:
+      - {long: 2m, short: 1m, burn_rate: 5, severity: page}
+  - name: checkout-latency-typo
+    service: checkout
+    sli:
+      source: prometheus
+      url: URL
+      histogram: request_duration_seconds
+      threshold: 0.25
+      step: 10s
+    objective: 50
+    window: 1d
+    alerting:
+      - {long: 2m, short: 1m, burn_rate: 5, severity: page}
   - name: checkout-pushed
     service: checkout
     sli: {source: push}
@@ -92,8 +129,9 @@ fn exported_rules_pass_promtool() {
         stderr(&check)
     );
     // Windows 1m, 2m and 1d, then the workbook's seven scaled to 28 days
-    // and 28d itself; six meta rules and the alert lines of each.
-    let expected = (3 + 6 + 1) + (8 + 6 + 4);
+    // and 28d itself; six meta rules and the alert lines of each; the two
+    // latency SLOs like the first.
+    let expected = (3 + 6 + 1) + (8 + 6 + 4) + 3 * (3 + 6 + 1);
     assert!(
         stdout(&check).contains(&format!("SUCCESS: {expected} rules found")),
         "{}",
@@ -118,11 +156,26 @@ fn counters(traffic: &Arc<Mutex<Traffic>>) -> MetricsTarget {
         t.good += t.good_rate * elapsed;
         t.bad += t.bad_rate * elapsed;
         t.at = Instant::now();
+        // Of all requests, half take under 0.1 s, 80% under 0.3 s and 95%
+        // under 1 s.
+        let all = t.good + t.bad;
         format!(
             "# TYPE requests_total counter\n\
              requests_total{{code=\"200\"}} {}\n\
-             requests_total{{code=\"500\"}} {}\n",
-            t.good, t.bad
+             requests_total{{code=\"500\"}} {}\n\
+             # TYPE request_duration_seconds histogram\n\
+             request_duration_seconds_bucket{{le=\"0.1\"}} {}\n\
+             request_duration_seconds_bucket{{le=\"0.3\"}} {}\n\
+             request_duration_seconds_bucket{{le=\"1.0\"}} {}\n\
+             request_duration_seconds_bucket{{le=\"+Inf\"}} {all}\n\
+             request_duration_seconds_sum {}\n\
+             request_duration_seconds_count {all}\n",
+            t.good,
+            t.bad,
+            all * 0.5,
+            all * 0.8,
+            all * 0.95,
+            all * 0.2,
         )
     })
 }
@@ -218,6 +271,32 @@ fn burn_rates_from_prometheus_agree_with_promql_page_and_resolve() {
     assert!(
         (ours - recorded).abs() / recorded < 0.01,
         "pagerbound {ours}, the exported rules {recorded}"
+    );
+
+    // The latency SLI: 20% of requests are slower than the 0.3 s bucket.
+    let latency = wait_until(PATIENCE, "the latency SLI", || {
+        let slo = server.get_json("/api/v1/slos/checkout-latency", &viewer);
+        let ratio = slo["burn_rates"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["window"] == "1m"))
+            .and_then(|r| r["error_ratio"].as_f64());
+        ratio.ok_or_else(|| slo.to_string())
+    });
+    assert!((latency - 0.2).abs() < 0.002, "{latency}");
+    // `1` is the bucket the target calls `1.0`: matched by number.
+    let one_second = wait_until(PATIENCE, "the 1 s latency SLI", || {
+        let slo = server.get_json("/api/v1/slos/checkout-latency-1s", &viewer);
+        burn_rate(&slo, "1m")
+            .map(|rate| rate * 0.5)
+            .ok_or_else(|| slo.to_string())
+    });
+    assert!((one_second - 0.05).abs() < 0.002, "{one_second}");
+    // A threshold between buckets cannot be counted: the SLO says why.
+    let typo = server.get_json("/api/v1/slos/checkout-latency-typo", &viewer);
+    let error = typo["source_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("threshold 0.25 is not a bucket boundary of request_duration_seconds; its boundaries are 0.1, 0.3, 1.0, +Inf"),
+        "{typo}"
     );
 
     let page = wait_until(PATIENCE, "the burn's page", || {

@@ -57,6 +57,9 @@ struct Book {
     evaluations: HashMap<String, Evaluation>,
     /// Each SLO's objectives, `(since, objective)`, oldest first.
     history: HashMap<String, Vec<(Timestamp, f64)>>,
+    /// Why an SLO's source could not be read last time, on the instance
+    /// that reads it.
+    source_errors: HashMap<String, String>,
 }
 
 /// One point of an SLO's series, for charts.
@@ -79,6 +82,21 @@ impl SloBook {
 
     pub fn evaluation(&self, name: &str) -> Option<Evaluation> {
         self.read().evaluations.get(name).cloned()
+    }
+
+    /// Why the SLO's source could not be read last time (on this
+    /// instance), if it could not.
+    pub fn source_error(&self, name: &str) -> Option<String> {
+        self.read().source_errors.get(name).cloned()
+    }
+
+    /// Notes how the last read of an SLO's source went.
+    pub fn set_source_error(&self, name: &str, error: Option<String>) {
+        let mut book = self.write();
+        match error {
+            Some(error) => drop(book.source_errors.insert(name.to_owned(), error)),
+            None => drop(book.source_errors.remove(name)),
+        }
     }
 
     /// The SLO's objectives over time, `(since, objective)`, oldest first.

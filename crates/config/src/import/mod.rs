@@ -405,6 +405,8 @@ fn prometheus_sli(
             bad,
             total,
             error_ratio,
+            histogram: None,
+            threshold: None,
             step: None,
         },
         at,

@@ -20,7 +20,7 @@ pub use counts::{EventCounts, Totals};
 pub use evaluate::{AlertReading, Evaluation, Forecast, WindowReading};
 pub use policy::{BurnAlert, Severity, workbook_policy};
 pub use rules::prometheus_rules;
-pub use sli::{PrometheusSli, RatioQueries, Sli, WINDOW_PLACEHOLDER};
+pub use sli::{HistogramQuery, PrometheusSli, RatioQueries, Sli, WINDOW_PLACEHOLDER};
 pub use window::{Period, SloWindow};
 
 use crate::alert::Labels;

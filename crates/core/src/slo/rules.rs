@@ -37,6 +37,11 @@ fn error_ratio(sli: &PrometheusSli, window: Duration) -> String {
             format!("1 - (({}) / ({}))", over(good), over(total))
         }
         RatioQueries::ErrorRatio { error_ratio } => over(error_ratio),
+        // Prometheus cannot look the boundary up: the threshold as written.
+        RatioQueries::Histogram(histogram) => {
+            let (good, total) = histogram.queries(&histogram.threshold);
+            format!("1 - (({}) / ({}))", over(&good), over(&total))
+        }
     }
 }
 

@@ -60,6 +60,90 @@ pub enum RatioQueries {
     ErrorRatio {
         error_ratio: String,
     },
+    /// A latency SLI from a histogram: events faster than `threshold`
+    /// (the `le` of one of its buckets) among all of its events.
+    Histogram(HistogramQuery),
+}
+
+/// A Prometheus histogram and the bucket boundary that makes an event
+/// good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistogramQuery {
+    /// The histogram's name, without `_bucket` or `_count`.
+    pub metric: String,
+    /// Label matchers inside the braces, e.g. `job="checkout"`; may be
+    /// empty.
+    pub matchers: String,
+    /// The boundary as written in the configuration, e.g. `0.3`; matched
+    /// against the `le` values by number, since clients write `1` or `1.0`.
+    pub threshold: String,
+}
+
+impl HistogramQuery {
+    /// The threshold as a number (checked when the configuration is read).
+    pub fn threshold_value(&self) -> f64 {
+        self.threshold.parse().unwrap_or(f64::NAN)
+    }
+
+    fn selector(&self, suffix: &str, extra: Option<&str>) -> String {
+        let mut matchers: Vec<&str> = Vec::new();
+        if !self.matchers.trim().is_empty() {
+            matchers.push(self.matchers.trim());
+        }
+        if let Some(extra) = extra {
+            matchers.push(extra);
+        }
+        format!("{}{suffix}{{{}}}", self.metric, matchers.join(","))
+    }
+
+    /// The good and total queries, with the bucket's `le` as Prometheus
+    /// writes it.
+    pub fn queries(&self, le: &str) -> (String, String) {
+        let le = format!("le={}", serde_json::to_string(le).unwrap_or_default());
+        (
+            format!(
+                "sum(rate({}[{WINDOW_PLACEHOLDER}]))",
+                self.selector("_bucket", Some(&le))
+            ),
+            format!(
+                "sum(rate({}[{WINDOW_PLACEHOLDER}]))",
+                self.selector("_count", None)
+            ),
+        )
+    }
+
+    /// A query for the histogram's bucket boundaries: one series per `le`.
+    pub fn boundaries_query(&self) -> String {
+        format!("count by (le) ({})", self.selector("_bucket", None))
+    }
+
+    /// The `le` among `boundaries` that equals the threshold as a number;
+    /// otherwise the error names the boundaries there are.
+    pub fn boundary<'a>(&self, boundaries: &'a [String]) -> Result<&'a str, String> {
+        let wanted = self.threshold_value();
+        let equal = |le: &&String| {
+            le.parse::<f64>()
+                .is_ok_and(|v| (v - wanted).abs() <= 1e-9 * wanted.abs().max(1.0))
+        };
+        if let Some(le) = boundaries.iter().find(equal) {
+            return Ok(le);
+        }
+        if boundaries.is_empty() {
+            return Err(format!(
+                "{} has no buckets (no series {}_bucket)",
+                self.metric, self.metric
+            ));
+        }
+        let mut sorted: Vec<&str> = boundaries.iter().map(String::as_str).collect();
+        let value = |s: &str| s.parse::<f64>().unwrap_or(f64::INFINITY);
+        sorted.sort_by(|a, b| value(a).total_cmp(&value(b)));
+        Err(format!(
+            "threshold {} is not a bucket boundary of {}; its boundaries are {}",
+            self.threshold,
+            self.metric,
+            sorted.join(", ")
+        ))
+    }
 }
 
 impl PrometheusSli {
@@ -80,7 +164,9 @@ impl PrometheusSli {
         let seconds = self.step.as_millis() as f64 / 1_000.0;
         let total = total.filter(|t| t.is_finite() && *t >= 0.0)? * seconds;
         let good = match &self.queries {
-            RatioQueries::Good { .. } => first.filter(|g| g.is_finite())? * seconds,
+            RatioQueries::Good { .. } | RatioQueries::Histogram(_) => {
+                first.filter(|g| g.is_finite())? * seconds
+            }
             RatioQueries::Bad { .. } => {
                 total - first.filter(|b| b.is_finite()).unwrap_or(0.0) * seconds
             }
@@ -112,6 +198,42 @@ mod tests {
         assert_eq!(
             sli.query("sum(rate(ok_total[{{.window}}]))"),
             "sum(rate(ok_total[1m]))"
+        );
+    }
+
+    #[test]
+    fn a_histogram_gives_its_bucket_and_count_and_checks_the_boundary() {
+        let histogram = HistogramQuery {
+            metric: "http_request_duration_seconds".into(),
+            matchers: "job=\"checkout\"".into(),
+            threshold: "0.3".into(),
+        };
+        let (good, total) = histogram.queries("0.3");
+        assert_eq!(
+            good,
+            "sum(rate(http_request_duration_seconds_bucket{job=\"checkout\",le=\"0.3\"}[{{.window}}]))"
+        );
+        assert_eq!(
+            total,
+            "sum(rate(http_request_duration_seconds_count{job=\"checkout\"}[{{.window}}]))"
+        );
+        let written = ["1.0".to_owned(), "0.3".to_owned(), "+Inf".to_owned()];
+        assert_eq!(histogram.boundary(&written), Ok("0.3"));
+        let one = HistogramQuery {
+            threshold: "1".into(),
+            ..histogram.clone()
+        };
+        assert_eq!(one.boundary(&written), Ok("1.0"), "matched by number");
+        let missing = HistogramQuery {
+            threshold: "0.25".into(),
+            ..histogram
+        };
+        assert_eq!(
+            missing.boundary(&written),
+            Err(
+                "threshold 0.25 is not a bucket boundary of http_request_duration_seconds; its boundaries are 0.3, 1.0, +Inf"
+                    .into()
+            )
         );
     }
 

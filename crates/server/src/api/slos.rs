@@ -38,7 +38,7 @@ fn window_json(reading: &WindowReading) -> Value {
 
 /// One SLO as the API shows it; `evaluation` is `None` until the engine's
 /// first round.
-fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
+fn view(slo: &Slo, evaluation: Option<&Evaluation>, source_error: Option<String>) -> Value {
     let mut shown = json!({
         "name": slo.name,
         "service": slo.service,
@@ -64,6 +64,11 @@ fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
                     RatioQueries::ErrorRatio { error_ratio } => {
                         shown["error_ratio"] = json!(error_ratio);
                     }
+                    RatioQueries::Histogram(histogram) => {
+                        shown["histogram"] =
+                            json!(format!("{}{{{}}}", histogram.metric, histogram.matchers));
+                        shown["threshold"] = json!(histogram.threshold);
+                    }
                 }
                 shown
             }
@@ -73,6 +78,7 @@ fn view(slo: &Slo, evaluation: Option<&Evaluation>) -> Value {
         "min_events": slo.min_events,
         "owner": slo.owner,
         "runbook": slo.runbook,
+        "source_error": source_error,
         "alerting": slo.alerting.iter().map(|a| json!({
             "window": a.window_label(),
             "long": a.long,
@@ -124,7 +130,13 @@ pub(crate) async fn list(
         .config
         .slos
         .values()
-        .map(|slo| view(slo, state.slos.evaluation(&slo.name).as_ref()))
+        .map(|slo| {
+            view(
+                slo,
+                state.slos.evaluation(&slo.name).as_ref(),
+                state.slos.source_error(&slo.name),
+            )
+        })
         .collect();
     Ok(axum::Json(Value::Array(listed)))
 }
@@ -178,7 +190,11 @@ pub(crate) async fn show(
             "from..to in steps of {step} is more than {MAX_POINTS} points; ask for a longer step"
         )));
     }
-    let mut shown = view(slo, state.slos.evaluation(&slo.name).as_ref());
+    let mut shown = view(
+        slo,
+        state.slos.evaluation(&slo.name).as_ref(),
+        state.slos.source_error(&slo.name),
+    );
     shown["objective_history"] = json!(
         state
             .slos

@@ -17,7 +17,7 @@ use crate::slos::SloBook;
 use crate::sources::push::minute_of;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::alert::{Alert, Labels};
-use pagerbound_core::slo::{PrometheusSli, RatioQueries, Sli, Slo};
+use pagerbound_core::slo::{HistogramQuery, PrometheusSli, RatioQueries, Sli, Slo};
 use pagerbound_store::{SliEvents, Store};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -147,9 +147,11 @@ impl Reader {
                 Ok(read) => {
                     read_any |= read;
                     self.failing.remove(&slo.name);
+                    self.book.set_source_error(&slo.name, None);
                 }
                 Err(error) => {
                     tracing::warn!(slo = %slo.name, url = %sli.url, error = %error, "Could not read an SLI from Prometheus.");
+                    self.book.set_source_error(&slo.name, Some(error.clone()));
                     let failing = self.failing.entry(slo.name.clone()).or_insert(Failing {
                         since: now,
                         error: String::new(),
@@ -187,10 +189,16 @@ impl Reader {
         }
         let through = settled.min(cursor + step * MAX_STEPS);
         // Step ends from the first after the cursor through `through`.
+        let histogram_queries;
         let (first_query, total_query) = match &sli.queries {
             RatioQueries::Good { good, total } => (good, Some(total)),
             RatioQueries::Bad { bad, total } => (bad, Some(total)),
             RatioQueries::ErrorRatio { error_ratio } => (error_ratio, None),
+            RatioQueries::Histogram(histogram) => {
+                let le = self.boundary(sli, histogram).await?;
+                histogram_queries = histogram.queries(&le);
+                (&histogram_queries.0, Some(&histogram_queries.1))
+            }
         };
         let first = self
             .query_range(sli, &sli.query(first_query), cursor + step, through, step)
@@ -237,24 +245,45 @@ impl Reader {
         Ok(!events.is_empty())
     }
 
-    /// `query_range` summed over the series it returns: the value at each
-    /// step end (unix seconds). Steps without a value are left out.
-    async fn query_range(
+    /// The `le` of the histogram's bucket at its threshold, as Prometheus
+    /// writes it; an error names the boundaries there are.
+    async fn boundary(
         &self,
         sli: &PrometheusSli,
-        query: &str,
-        start: i64,
-        end: i64,
-        step: i64,
-    ) -> Result<HashMap<i64, f64>, String> {
+        histogram: &HistogramQuery,
+    ) -> Result<String, String> {
+        let answer = self
+            .get(
+                sli,
+                "api/v1/query",
+                &[("query", histogram.boundaries_query())],
+            )
+            .await?;
+        let boundaries: Vec<String> = answer
+            .result
+            .into_iter()
+            .filter_map(|series| series.metric.get("le").cloned())
+            .collect();
+        histogram.boundary(&boundaries).map(str::to_owned)
+    }
+
+    /// A GET of the API at `path` with `params`; its data, or what went
+    /// wrong.
+    async fn get(
+        &self,
+        sli: &PrometheusSli,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<QueryData, String> {
         let mut url = sli.url.clone();
-        let path = format!("{}/api/v1/query_range", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-        url.query_pairs_mut()
-            .append_pair("query", query)
-            .append_pair("start", &start.to_string())
-            .append_pair("end", &end.to_string())
-            .append_pair("step", &format!("{step}s"));
+        let full = format!("{}/{path}", url.path().trim_end_matches('/'));
+        url.set_path(&full);
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in params {
+                pairs.append_pair(name, value);
+            }
+        }
         let response = self
             .http
             .get(url)
@@ -274,9 +303,27 @@ impl Reader {
                 body.error_type.unwrap_or_default()
             ));
         }
-        let data = body
-            .data
-            .ok_or_else(|| format!("{}: an answer without data", sli.url))?;
+        body.data
+            .ok_or_else(|| format!("{}: an answer without data", sli.url))
+    }
+
+    /// `query_range` summed over the series it returns: the value at each
+    /// step end (unix seconds). Steps without a value are left out.
+    async fn query_range(
+        &self,
+        sli: &PrometheusSli,
+        query: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<HashMap<i64, f64>, String> {
+        let params = [
+            ("query", query.to_owned()),
+            ("start", start.to_string()),
+            ("end", end.to_string()),
+            ("step", format!("{step}s")),
+        ];
+        let data = self.get(sli, "api/v1/query_range", &params).await?;
         if data.result_type != "matrix" {
             return Err(format!(
                 "`{query}` gives a {}, not a range of values",
@@ -384,6 +431,8 @@ struct QueryData {
 
 #[derive(Deserialize)]
 struct Series {
+    #[serde(default)]
+    metric: HashMap<String, String>,
     #[serde(default)]
     values: Vec<(f64, String)>,
 }
