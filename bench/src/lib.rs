@@ -13,6 +13,7 @@ pub mod pagerbound;
 pub mod process;
 pub mod procstat;
 pub mod schedules;
+pub mod slo_prometheus;
 pub mod slos;
 pub mod stats;
 pub mod target;

@@ -37,6 +37,11 @@ enum Command {
     /// four window pairs, their memory, and the naive way beside it (no
     /// server).
     Slos(ComputeArgs),
+    /// Starts Prometheus on days of backfilled data for some SLOs and
+    /// measures the CPU time it spends per evaluation of their Sloth-style
+    /// rules (`slo export-rules`), beside pagerbound's evaluation of the
+    /// same SLOs.
+    SloPrometheus(ComputeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -276,6 +281,28 @@ async fn main() -> Result<()> {
                     report.rounds, report.feed_every_minutes
                 );
                 write_table(path, "slos", &how, args.quick, &table)?;
+            }
+        }
+        Command::SloPrometheus(args) => {
+            let options = if args.quick {
+                pagerbound_bench::slo_prometheus::Options::quick()
+            } else {
+                pagerbound_bench::slo_prometheus::Options::full()
+            };
+            let report = pagerbound_bench::slo_prometheus::run(&options).await?;
+            let table = pagerbound_bench::slo_prometheus::render(&report);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{table}");
+            }
+            if let Some(path) = &args.markdown {
+                let how = format!(
+                    "{} evaluation cycles measured, every {}s",
+                    report.cycles.round(),
+                    10
+                );
+                write_table(path, "slo-prometheus", &how, args.quick, &table)?;
             }
         }
         Command::NotifyLatency(args) => {
