@@ -31,6 +31,9 @@ pub struct SloReport {
     pub naive_slos: usize,
     /// The naive way's median time for one SLO, from raw minutes.
     pub naive_per_slo: Duration,
+    /// How the cycle grows: `(SLOs, median cycle)` for the first 100,
+    /// 1,000, ... of them.
+    pub growth: Vec<(usize, Duration)>,
 }
 
 const DAY_MINUTES: i64 = 24 * 60;
@@ -122,18 +125,28 @@ pub fn run(quick: bool) -> SloReport {
         })
         .collect();
 
-    let mut cycle = Vec::with_capacity(rounds as usize);
-    for _ in 0..rounds {
-        let clock = Instant::now();
-        let firing = slos
-            .iter()
-            .zip(&counts)
-            .map(|(slo, counts)| Evaluation::of(slo, counts, now))
-            .filter(|e| e.firing().next().is_some())
-            .count();
-        std::hint::black_box(firing);
-        cycle.push(clock.elapsed());
-    }
+    let cycle_of = |size: usize| {
+        let mut times = Vec::with_capacity(rounds as usize);
+        for _ in 0..rounds {
+            let clock = Instant::now();
+            let firing = slos
+                .iter()
+                .zip(&counts)
+                .take(size)
+                .map(|(slo, counts)| Evaluation::of(slo, counts, now))
+                .filter(|e| e.firing().next().is_some())
+                .count();
+            std::hint::black_box(firing);
+            times.push(clock.elapsed());
+        }
+        times
+    };
+    let mut cycle = cycle_of(count);
+    let growth: Vec<(usize, Duration)> = [100, 1_000, 10_000]
+        .into_iter()
+        .filter(|size| *size <= count)
+        .map(|size| (size, median(&mut cycle_of(size))))
+        .collect();
 
     // The naive way keeps every minute of the window for each SLO.
     let naive_slos = if quick { 10 } else { 100 };
@@ -162,6 +175,7 @@ pub fn run(quick: bool) -> SloReport {
         memory_per_slo: counts.iter().map(EventCounts::memory).max().unwrap_or(0),
         naive_slos,
         naive_per_slo: median(&mut naive_times),
+        growth,
     }
 }
 
@@ -211,5 +225,17 @@ pub fn render(report: &SloReport) -> String {
         "slower",
         report.naive_per_slo.as_secs_f64() / per_slo.max(1e-12),
     ));
+    out.push_str("\ncost growth (median cycle, and per SLO):\n");
+    for (size, cycle) in &report.growth {
+        out.push_str(&format!(
+            "{:<58} {:>11} {:>11}\n",
+            format!("{size} SLOs"),
+            ms(*cycle),
+            format!(
+                "{:.2} µs",
+                cycle.as_secs_f64() * 1e6 / (*size).max(1) as f64
+            ),
+        ));
+    }
     out
 }
