@@ -191,10 +191,19 @@ impl Metrics {
 
     /// The exposition, in OpenMetrics text.
     pub fn encode(&self) -> String {
+        self.encode_with(&[])
+    }
+
+    /// The exposition with where each SLO stands (read at the scrape, so
+    /// a removed SLO leaves no series behind).
+    pub fn encode_with(&self, slos: &[SloStanding]) -> String {
         use prometheus_client::encoding::text::{encode_eof, encode_registry};
+        let mut standing = Registry::with_prefix("pagerbound");
+        standing.register_collector(Box::new(SloCollector(slos.to_vec())));
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = encode_registry(&mut text, &self.registry)
+            .and_then(|()| encode_registry(&mut text, &standing))
             .and_then(|()| encode_registry(&mut text, &self.process))
             .and_then(|()| encode_eof(&mut text));
         text
@@ -204,6 +213,112 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Where one SLO stands, for `/metrics`.
+#[derive(Debug, Clone)]
+pub struct SloStanding {
+    pub slo: String,
+    pub service: String,
+    /// As a ratio, e.g. 0.999.
+    pub objective: f64,
+    pub budget_remaining: Option<f64>,
+    /// `(window, burn rate)` for each window of its policy.
+    pub burn_rates: Vec<(String, Option<f64>)>,
+    /// `(window label, severity, firing)` for each line of its policy.
+    pub alerts: Vec<(String, &'static str, bool)>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SloLabels {
+    slo: String,
+    service: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SloWindowLabels {
+    slo: String,
+    service: String,
+    window: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SloAlertLabels {
+    slo: String,
+    service: String,
+    window: String,
+    severity: &'static str,
+}
+
+/// The SLO gauges, from a snapshot taken at the scrape.
+#[derive(Debug)]
+struct SloCollector(Vec<SloStanding>);
+
+impl Collector for SloCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let labels = |s: &SloStanding| SloLabels {
+            slo: s.slo.clone(),
+            service: s.service.clone(),
+        };
+        let mut objective = encoder.encode_descriptor(
+            "slo_objective_ratio",
+            "The SLO's objective: the share of valid events that must be good",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for slo in &self.0 {
+            let labels = labels(slo);
+            ConstGauge::new(slo.objective).encode(objective.encode_family(&labels)?)?;
+        }
+        let mut remaining = encoder.encode_descriptor(
+            "slo_error_budget_remaining_ratio",
+            "The share of the error budget left over the SLO window (below 0: overspent); absent without events",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for slo in &self.0 {
+            if let Some(value) = slo.budget_remaining {
+                let labels = labels(slo);
+                ConstGauge::new(value).encode(remaining.encode_family(&labels)?)?;
+            }
+        }
+        let mut burn = encoder.encode_descriptor(
+            "slo_burn_rate",
+            "Error ratio over the window divided by the error budget; absent without events",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for slo in &self.0 {
+            for (window, rate) in &slo.burn_rates {
+                if let Some(rate) = rate {
+                    let labels = SloWindowLabels {
+                        slo: slo.slo.clone(),
+                        service: slo.service.clone(),
+                        window: window.clone(),
+                    };
+                    ConstGauge::new(*rate).encode(burn.encode_family(&labels)?)?;
+                }
+            }
+        }
+        let mut firing = encoder.encode_descriptor(
+            "slo_alert_firing",
+            "1 while the line of the SLO's alerting policy fires",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for slo in &self.0 {
+            for (window, severity, on) in &slo.alerts {
+                let labels = SloAlertLabels {
+                    slo: slo.slo.clone(),
+                    service: slo.service.clone(),
+                    window: window.clone(),
+                    severity,
+                };
+                ConstGauge::new(i64::from(*on)).encode(firing.encode_family(&labels)?)?;
+            }
+        }
+        Ok(())
     }
 }
 

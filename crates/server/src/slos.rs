@@ -84,6 +84,35 @@ impl SloBook {
         self.read().evaluations.get(name).cloned()
     }
 
+    /// Where each of `slos` stands, for `/metrics`.
+    pub fn standings<'a>(
+        &self,
+        slos: impl IntoIterator<Item = &'a Slo>,
+    ) -> Vec<crate::metrics::SloStanding> {
+        let book = self.read();
+        slos.into_iter()
+            .filter_map(|slo| {
+                let evaluation = book.evaluations.get(&slo.name)?;
+                Some(crate::metrics::SloStanding {
+                    slo: slo.name.clone(),
+                    service: slo.service.clone(),
+                    objective: slo.objective / 100.0,
+                    budget_remaining: evaluation.budget_remaining,
+                    burn_rates: evaluation
+                        .burn_rates
+                        .iter()
+                        .map(|r| (r.window.to_string(), r.burn_rate))
+                        .collect(),
+                    alerts: evaluation
+                        .alerts
+                        .iter()
+                        .map(|a| (a.alert.window_label(), a.alert.severity.as_str(), a.firing))
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
     /// Why the SLO's source could not be read last time (on this
     /// instance), if it could not.
     pub fn source_error(&self, name: &str) -> Option<String> {

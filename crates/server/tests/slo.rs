@@ -140,6 +140,24 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
         "the refused batch left nothing"
     );
     assert!((burning["budget_remaining"].as_f64().expect("budget") + 9.0).abs() < 1e-9);
+    // The same figures on /metrics, for dashboards.
+    let burn = test
+        .metric("pagerbound_slo_burn_rate{slo=\"checkout-availability\",service=\"checkout\",window=\"2m\"}")
+        .await
+        .expect("a burn rate series");
+    assert!((burn - 10.0).abs() < 1e-9, "{burn}");
+    assert_eq!(
+        test.metric("pagerbound_slo_alert_firing{slo=\"checkout-availability\",service=\"checkout\",window=\"3m/2m\",severity=\"page\"}")
+            .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        test.metric(
+            "pagerbound_slo_objective_ratio{slo=\"checkout-availability\",service=\"checkout\"}"
+        )
+        .await,
+        Some(0.99)
+    );
 
     let page = eventually("the SLO's page", || async {
         let pages = get_json(&test, "/api/v1/pages").await;
@@ -203,6 +221,11 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
     })
     .await;
     assert_eq!(slo(&test).await["alert_state"], "ok");
+    assert_eq!(
+        test.metric("pagerbound_slo_alert_firing{slo=\"checkout-availability\",service=\"checkout\",window=\"3m/2m\",severity=\"page\"}")
+            .await,
+        Some(0.0)
+    );
     test.stop().await;
 }
 

@@ -19,7 +19,11 @@ pub(crate) async fn metrics(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.encode(),
+        state.metrics.encode_with(
+            &state
+                .slos
+                .standings(state.config.current().config.slos.values()),
+        ),
     )
 }
 
