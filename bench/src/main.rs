@@ -257,53 +257,32 @@ async fn main() -> Result<()> {
         Command::Schedules(args) => {
             let report = pagerbound_bench::schedules::run(args.quick);
             let table = pagerbound_bench::schedules::render(&report);
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{table}");
-            }
-            if let Some(path) = &args.markdown {
-                let how = format!("{} rounds, release build", report.rounds);
-                write_table(path, "schedules", &how, args.quick, &table)?;
-            }
+            let how = format!("{} rounds, release build", report.rounds);
+            show(&args, &report, &table, "schedules", &how)?;
         }
         Command::Slos(args) => {
             let report = pagerbound_bench::slos::run(args.quick);
             let table = pagerbound_bench::slos::render(&report);
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{table}");
-            }
-            if let Some(path) = &args.markdown {
-                let how = format!(
-                    "{} rounds, release build, one event every {} minutes over the window",
-                    report.rounds, report.feed_every_minutes
-                );
-                write_table(path, "slos", &how, args.quick, &table)?;
-            }
+            let how = format!(
+                "{} rounds, release build, one event every {} minutes over the window",
+                report.rounds, report.feed_every_minutes
+            );
+            show(&args, &report, &table, "slos", &how)?;
         }
         Command::SloPrometheus(args) => {
+            use pagerbound_bench::slo_prometheus::{self, EVALUATION_INTERVAL, Options};
             let options = if args.quick {
-                pagerbound_bench::slo_prometheus::Options::quick()
+                Options::quick()
             } else {
-                pagerbound_bench::slo_prometheus::Options::full()
+                Options::full()
             };
-            let report = pagerbound_bench::slo_prometheus::run(&options).await?;
-            let table = pagerbound_bench::slo_prometheus::render(&report);
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{table}");
-            }
-            if let Some(path) = &args.markdown {
-                let how = format!(
-                    "{} evaluation cycles measured, every {}s",
-                    report.cycles.round(),
-                    10
-                );
-                write_table(path, "slo-prometheus", &how, args.quick, &table)?;
-            }
+            let report = slo_prometheus::run(&options).await?;
+            let table = slo_prometheus::render(&report);
+            let how = format!(
+                "{} evaluation cycles measured, every {EVALUATION_INTERVAL}s",
+                report.cycles.round()
+            );
+            show(&args, &report, &table, "slo-prometheus", &how)?;
         }
         Command::NotifyLatency(args) => {
             let mut options = if args.quick {
@@ -331,6 +310,26 @@ async fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints a computed benchmark's report (its table, or JSON with
+/// `--json`) and writes the table into its markdown section if asked.
+fn show(
+    args: &ComputeArgs,
+    report: &impl serde::Serialize,
+    table: &str,
+    section: &str,
+    how: &str,
+) -> Result<()> {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{table}");
+    }
+    match &args.markdown {
+        Some(path) => write_table(path, section, how, args.quick, table),
+        None => Ok(()),
+    }
 }
 
 /// Writes one table into its section of a markdown file: when, where and

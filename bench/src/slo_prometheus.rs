@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_PROMETHEUS: &str = "/usr/bin/prometheus";
 pub const DEFAULT_PROMTOOL: &str = "/usr/bin/promtool";
 /// How often Prometheus evaluates the rules.
-const EVALUATION_INTERVAL: u64 = 10;
+pub const EVALUATION_INTERVAL: u64 = 10;
 
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -6,14 +6,11 @@ use crate::validate::Validator;
 use pagerbound_core::Duration;
 use pagerbound_core::alert::{Labels, is_valid_name};
 use pagerbound_core::slo::{
-    BurnAlert, HistogramQuery, Period, PrometheusSli, RatioQueries, Severity, Sli, Slo, SloWindow,
-    WINDOW_PLACEHOLDER, workbook_policy,
+    BurnAlert, HistogramQuery, OWN_LABELS, Period, PrometheusSli, RatioQueries, Severity, Sli, Slo,
+    SloWindow, WINDOW_PLACEHOLDER, workbook_policy,
 };
 use serde_saphyr::Spanned;
 use std::collections::BTreeSet;
-
-/// Labels every SLO alert sets itself; `labels:` may not replace them.
-pub(crate) const OWN_LABELS: [&str; 5] = ["alertname", "slo", "service", "severity", "window"];
 
 /// What an SLO's references are checked against.
 pub(crate) struct SloNames<'a> {

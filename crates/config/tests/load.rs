@@ -68,6 +68,25 @@ fn summary(dir: &Path, diagnostics: &[Diagnostic]) -> Vec<(String, u64, u64, Sev
         .collect()
 }
 
+/// Loads `dir`, which must be refused with exactly `expect`'s errors: the
+/// line of each, and words of its message.
+fn refused_with(dir: &Path, expect: &[(u64, &str)]) {
+    let rejected = load(dir).expect_err("the configuration has errors");
+    let found = summary(dir, &rejected.diagnostics);
+    let at: Vec<(u64, &str)> = found
+        .iter()
+        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
+        .map(|(_, line, _, _, message)| (*line, message.as_str()))
+        .collect();
+    assert_eq!(at.len(), expect.len(), "{found:#?}");
+    for (line, words) in expect {
+        assert!(
+            at.iter().any(|(l, m)| l == line && m.contains(words)),
+            "line {line} `{words}` in {at:#?}"
+        );
+    }
+}
+
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
@@ -1233,31 +1252,20 @@ slos:
     time_zone: UTC
 ";
     let dir = with_base(&[("slos.yaml", broken)]);
-    let rejected = load(dir.path()).expect_err("bad SLOs");
-    let found = summary(dir.path(), &rejected.diagnostics);
-    let at: Vec<(u64, &str)> = found
-        .iter()
-        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
-        .map(|(_, line, _, _, message)| (*line, message.as_str()))
-        .collect();
-    let expect = [
-        (3, "service `checkot` is not defined"),
-        (4, "unknown SLI source `graphite`"),
-        (5, "objective 100 is not a percentage"),
-        (6, "window must be at least an hour"),
-        (2, "label `severity` is set by the SLO itself"),
-        (9, "short window 1h must be shorter than the long window 5m"),
-        (9, "burn_rate must be above 0"),
-        (9, "`urgent` is not a severity"),
-        (15, "time_zone applies to calendar windows"),
-    ];
-    assert_eq!(at.len(), expect.len(), "{found:#?}");
-    for (line, words) in expect {
-        assert!(
-            at.iter().any(|(l, m)| *l == line && m.contains(words)),
-            "line {line} `{words}` in {at:#?}"
-        );
-    }
+    refused_with(
+        dir.path(),
+        &[
+            (3, "service `checkot` is not defined"),
+            (4, "unknown SLI source `graphite`"),
+            (5, "objective 100 is not a percentage"),
+            (6, "window must be at least an hour"),
+            (2, "label `severity` is set by the SLO itself"),
+            (9, "short window 1h must be shorter than the long window 5m"),
+            (9, "burn_rate must be above 0"),
+            (9, "`urgent` is not a severity"),
+            (15, "time_zone applies to calendar windows"),
+        ],
+    );
 }
 
 #[test]
@@ -1322,28 +1330,17 @@ slos:
     window: 28d
 ";
     let dir = with_base(&[("probes.yaml", broken)]);
-    let rejected = load(dir.path()).expect_err("bad probes");
-    let found = summary(dir.path(), &rejected.diagnostics);
-    let at: Vec<(u64, &str)> = found
-        .iter()
-        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
-        .map(|(_, line, _, _, message)| (*line, message.as_str()))
-        .collect();
-    let expect = [
-        (3, "url"),
-        (4, "method `DELETE` is not one a probe uses"),
-        (6, "timeout 10s is longer than the interval 5s"),
-        (7, "status 700 is not an HTTP status code"),
-        (11, "probe `hme` is not defined, did you mean `home`?"),
-        (16, "names its probe: `probe: NAME`"),
-    ];
-    assert_eq!(at.len(), expect.len(), "{found:#?}");
-    for (line, words) in expect {
-        assert!(
-            at.iter().any(|(l, m)| *l == line && m.contains(words)),
-            "line {line} `{words}` in {at:#?}"
-        );
-    }
+    refused_with(
+        dir.path(),
+        &[
+            (3, "url"),
+            (4, "method `DELETE` is not one a probe uses"),
+            (6, "timeout 10s is longer than the interval 5s"),
+            (7, "status 700 is not an HTTP status code"),
+            (11, "probe `hme` is not defined, did you mean `home`?"),
+            (16, "names its probe: `probe: NAME`"),
+        ],
+    );
 }
 
 #[test]
@@ -1398,27 +1395,16 @@ slos:
     window: 28d
 ";
     let dir = with_base(&[("slos.yaml", broken)]);
-    let rejected = load(dir.path()).expect_err("bad SLIs");
-    let found = summary(dir.path(), &rejected.diagnostics);
-    let at: Vec<(u64, &str)> = found
-        .iter()
-        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
-        .map(|(_, line, _, _, message)| (*line, message.as_str()))
-        .collect();
-    let expect = [
-        (5, "needs `url`, or `settings.prometheus_url`"),
-        (6, "good must be a rate over `{{.window}}`"),
-        (8, "step must be between `1s` and `1h`"),
-        (17, "give `good` or `bad`, not both"),
-        (23, "`total` belongs to an SLI of source `prometheus`"),
-    ];
-    assert_eq!(at.len(), expect.len(), "{found:#?}");
-    for (line, words) in expect {
-        assert!(
-            at.iter().any(|(l, m)| *l == line && m.contains(words)),
-            "line {line} `{words}` in {at:#?}"
-        );
-    }
+    refused_with(
+        dir.path(),
+        &[
+            (5, "needs `url`, or `settings.prometheus_url`"),
+            (6, "good must be a rate over `{{.window}}`"),
+            (8, "step must be between `1s` and `1h`"),
+            (17, "give `good` or `bad`, not both"),
+            (23, "`total` belongs to an SLI of source `prometheus`"),
+        ],
+    );
 }
 
 #[test]
@@ -1469,24 +1455,13 @@ slos:
     window: 28d
 ";
     let dir = with_base(&[("slos.yaml", broken)]);
-    let rejected = load(dir.path()).expect_err("bad histograms");
-    let found = summary(dir.path(), &rejected.diagnostics);
-    let at: Vec<(u64, &str)> = found
-        .iter()
-        .filter(|(_, _, _, severity, _)| *severity == Severity::Error)
-        .map(|(_, line, _, _, message)| (*line, message.as_str()))
-        .collect();
-    let expect = [
-        (7, "histogram `http request seconds` is not a metric name"),
-        (8, "give `histogram` and `threshold`, or `total`, not both"),
-        (9, "threshold must be above 0"),
-        (17, "a `histogram` needs `threshold`"),
-    ];
-    assert_eq!(at.len(), expect.len(), "{found:#?}");
-    for (line, words) in expect {
-        assert!(
-            at.iter().any(|(l, m)| *l == line && m.contains(words)),
-            "line {line} `{words}` in {at:#?}"
-        );
-    }
+    refused_with(
+        dir.path(),
+        &[
+            (7, "histogram `http request seconds` is not a metric name"),
+            (8, "give `histogram` and `threshold`, or `total`, not both"),
+            (9, "threshold must be above 0"),
+            (17, "a `histogram` needs `threshold`"),
+        ],
+    );
 }

@@ -5,16 +5,14 @@
 //! into the pipeline, where they are routed, silenced and paged like any
 //! other alert.
 //!
-//! Alerts are re-sent every round while they fire, each good for a few
-//! minutes, and sent resolved when they stop, as Prometheus does: if the
-//! lease holder dies, its alerts resolve on their own unless the next
-//! holder still sees the burn.
+//! Alerts are re-sent every round while they fire and resolved when they
+//! stop ([`crate::raised`]).
 
-use crate::ingest::{Incoming, Ingest};
+use crate::ingest::Ingest;
+use crate::raised::{Firing, Raised};
 use crate::reload::ConfigHandle;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Duration;
-use pagerbound_core::alert::{Alert, Labels};
 use pagerbound_core::slo::{
     Evaluation, EventCounts, PeriodCompliance, Slo, Totals, last_completed,
 };
@@ -29,15 +27,10 @@ const LEASE: &str = "slos";
 /// A round every so often, and at once after a push to this instance.
 const TICK: std::time::Duration = std::time::Duration::from_secs(10);
 const LEASE_TTL: SignedDuration = SignedDuration::from_secs(30);
-/// How long a burn alert stays firing without being sent again: longer
-/// than the lease takes to pass to another instance.
-const ALERT_TTL: SignedDuration = SignedDuration::from_mins(3);
 /// Rows are followed by when they were received; a write may commit up
 /// to this much after its `received_at` (or come from a clock this much
 /// behind) and still be counted.
 const MARGIN: SignedDuration = SignedDuration::from_secs(30);
-/// The `integration` of the alerts the engine raises.
-pub const INTEGRATION: &str = "slo";
 const PRUNE_EVERY: SignedDuration = SignedDuration::from_mins(60);
 /// How often instances read the objectives' history again (the lease
 /// holder records changes when the configuration changes).
@@ -180,12 +173,6 @@ impl SloBook {
     }
 }
 
-/// A burn alert the engine has raised and not yet resolved.
-struct Raised {
-    labels: Labels,
-    since: Timestamp,
-}
-
 /// The SLO engine task.
 pub struct Engine {
     store: Arc<dyn Store>,
@@ -199,7 +186,7 @@ pub struct Engine {
     cursor: Timestamp,
     /// Rows counted in the margin, by id, with when they were received.
     seen: HashMap<i64, Timestamp>,
-    raised: BTreeMap<(String, String), Raised>,
+    raised: Raised,
     pruned_at: Option<Timestamp>,
     /// The configuration whose objectives were last recorded.
     objectives_seen: Option<u64>,
@@ -223,7 +210,7 @@ impl Engine {
             loaded: BTreeMap::new(),
             cursor: Timestamp::UNIX_EPOCH,
             seen: HashMap::new(),
-            raised: BTreeMap::new(),
+            raised: Raised::default(),
             pruned_at: None,
             objectives_seen: None,
             history_read_at: None,
@@ -251,7 +238,7 @@ impl Engine {
                 Ok(now_holding) => {
                     if !now_holding {
                         // Whoever holds it now raises and resolves.
-                        self.raised.clear();
+                        self.raised.forget();
                     }
                     holding = now_holding;
                 }
@@ -357,19 +344,23 @@ impl Engine {
         Ok(())
     }
 
+    /// Evaluates under the read lock, so that the API is not held up
+    /// for a whole round; only the swap takes the write lock.
     fn evaluate(&self, now: Timestamp) {
         let config = self.config.current();
-        let mut book = self.book.write();
-        let evaluations: HashMap<String, Evaluation> = config
-            .config
-            .slos
-            .values()
-            .filter_map(|slo| {
-                let counts = book.counts.get(&slo.name)?;
-                Some((slo.name.clone(), Evaluation::of(slo, counts, now)))
-            })
-            .collect();
-        book.evaluations = evaluations;
+        let evaluations: HashMap<String, Evaluation> = {
+            let book = self.book.read();
+            config
+                .config
+                .slos
+                .values()
+                .filter_map(|slo| {
+                    let counts = book.counts.get(&slo.name)?;
+                    Some((slo.name.clone(), Evaluation::of(slo, counts, now)))
+                })
+                .collect()
+        };
+        self.book.write().evaluations = evaluations;
     }
 
     /// Sends every firing burn alert again, and the ones that stopped as
@@ -377,8 +368,7 @@ impl Engine {
     async fn raise(&mut self, now: Timestamp) {
         let config = self.config.current();
         let external = &config.config.settings.external_url;
-        let mut items = Vec::new();
-        let mut firing = BTreeMap::new();
+        let mut firing = Vec::new();
         {
             let book = self.book.read();
             for slo in config.config.slos.values() {
@@ -386,53 +376,20 @@ impl Engine {
                     continue;
                 };
                 for reading in evaluation.firing() {
-                    let key = (slo.name.clone(), reading.alert.window_label());
-                    let since = self.raised.get(&key).map_or(now, |r| r.since);
-                    let labels = slo.alert_labels(&reading.alert);
-                    items.push(Incoming::Alert {
-                        alert: Alert {
-                            labels: labels.clone(),
-                            annotations: slo.alert_annotations(reading, evaluation),
-                            starts_at: since,
-                            ends_at: Some(now + ALERT_TTL),
-                            timeout: false,
-                            generator_url: external
-                                .join(&format!("api/v1/slos/{}", slo.name))
-                                .ok()
-                                .map(String::from),
-                        },
-                        integration: INTEGRATION.to_owned(),
+                    firing.push(Firing {
+                        labels: slo.alert_labels(&reading.alert),
+                        annotations: slo.alert_annotations(reading, evaluation),
+                        since: now,
+                        generator_url: external
+                            .join(&format!("api/v1/slos/{}", slo.name))
+                            .ok()
+                            .map(String::from),
                     });
-                    firing.insert(key, Raised { labels, since });
                 }
             }
         }
-        for (key, raised) in &self.raised {
-            if firing.contains_key(key) {
-                continue;
-            }
-            tracing::info!(slo = %key.0, window = %key.1, "SLO burn alert resolved.");
-            items.push(Incoming::Alert {
-                alert: Alert {
-                    labels: raised.labels.clone(),
-                    annotations: Labels::new(),
-                    starts_at: raised.since,
-                    ends_at: Some(now),
-                    timeout: false,
-                    generator_url: None,
-                },
-                integration: INTEGRATION.to_owned(),
-            });
-        }
-        for key in firing.keys() {
-            if !self.raised.contains_key(key) {
-                tracing::warn!(slo = %key.0, window = %key.1, "SLO burn alert firing.");
-            }
-        }
-        match self.ingest.submit(items).await {
-            Ok(()) => self.raised = firing,
-            // Kept as it was: the next round sends the changes again.
-            Err(error) => tracing::error!(error = %error, "Could not raise SLO burn alerts."),
+        if let Err(error) = self.raised.send(&self.ingest, firing, now).await {
+            tracing::error!(error = %error, "Could not raise SLO burn alerts.");
         }
     }
 

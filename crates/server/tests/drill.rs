@@ -47,12 +47,6 @@ routes:
     TestServer::start_on(backend, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn a_drill_is_paged_apart_reported_and_not_counted(backend: Backend) {
     let test = start(backend).await;
     // A real page of the same group labels (service=checkout).
@@ -65,7 +59,7 @@ async fn a_drill_is_paged_apart_reported_and_not_counted(backend: Backend) {
         .await;
     assert_eq!(response.status(), 200);
     let real = eventually("the real page", || async {
-        get_json(&test, "/api/v1/pages").await.as_array()?.first()?["id"].as_i64()
+        test.get_json("/api/v1/pages").await.as_array()?.first()?["id"].as_i64()
     })
     .await;
 
@@ -79,7 +73,7 @@ async fn a_drill_is_paged_apart_reported_and_not_counted(backend: Backend) {
     assert_eq!(drill["labels"]["pagerbound_drill"], drill["id"].to_string());
 
     let report = eventually("the drill's first notification", || async {
-        let report = get_json(&test, "/api/v1/drills").await;
+        let report = test.get_json("/api/v1/drills").await;
         report[0]["time_to_first_notification_seconds"]
             .is_f64()
             .then_some(report)
@@ -87,7 +81,9 @@ async fn a_drill_is_paged_apart_reported_and_not_counted(backend: Backend) {
     .await;
     let page = report[0]["page_id"].as_i64().expect("page id");
     assert_ne!(page, real, "a drill never joins a real page");
-    let notifications = get_json(&test, &format!("/api/v1/notifications?page={page}")).await;
+    let notifications = test
+        .get_json(&format!("/api/v1/notifications?page={page}"))
+        .await;
     let to_alice = notifications
         .as_array()
         .expect("list")
@@ -101,7 +97,7 @@ async fn a_drill_is_paged_apart_reported_and_not_counted(backend: Backend) {
         .post_json(&format!("/api/v1/pages/{page}/ack"), &alice, &json!({}))
         .await;
     assert_eq!(acked.status(), 200);
-    let report = get_json(&test, "/api/v1/drills").await;
+    let report = test.get_json("/api/v1/drills").await;
     assert_eq!(report[0]["state"], "acknowledged");
     assert_eq!(report[0]["acknowledged_by"], "alice");
     let notified = report[0]["time_to_first_notification_seconds"]
@@ -131,7 +127,7 @@ async fn a_drill_is_paged_apart_reported_and_not_counted(backend: Backend) {
         .await;
     assert_eq!(refused.status(), 400);
     assert_eq!(
-        get_json(&test, "/api/v1/drills")
+        test.get_json("/api/v1/drills")
             .await
             .as_array()
             .map(Vec::len),

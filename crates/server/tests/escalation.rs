@@ -97,12 +97,6 @@ routes:
     TestServer::start_on(backend, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn open_page(test: &TestServer) -> i64 {
     let response = test
         .post_json(
@@ -113,7 +107,7 @@ async fn open_page(test: &TestServer) -> i64 {
         .await;
     assert_eq!(response.status(), 200);
     let page = eventually("the page", || async {
-        get_json(test, "/api/v1/pages")
+        test.get_json("/api/v1/pages")
             .await
             .as_array()?
             .first()
@@ -125,7 +119,7 @@ async fn open_page(test: &TestServer) -> i64 {
 
 /// `(step, round, notified)` of each `escalated` event on the timeline.
 async fn steps(test: &TestServer, id: i64) -> Vec<(u64, u64, Vec<String>)> {
-    let page = get_json(test, &format!("/api/v1/pages/{id}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{id}")).await;
     page["timeline"]
         .as_array()
         .expect("timeline")
@@ -150,7 +144,9 @@ async fn steps(test: &TestServer, id: i64) -> Vec<(u64, u64, Vec<String>)> {
 /// Whom (as responders, not shadows or channels) the page's step
 /// notifications went to, in order.
 async fn notified_users(test: &TestServer, id: i64) -> Vec<String> {
-    let list = get_json(test, &format!("/api/v1/notifications?page={id}&limit=100")).await;
+    let list = test
+        .get_json(&format!("/api/v1/notifications?page={id}&limit=100"))
+        .await;
     let mut rows: Vec<(i64, String)> = list
         .as_array()
         .expect("list")
@@ -195,7 +191,7 @@ async fn nobody_answers_so_every_step_fires_and_the_policy_repeats(backend: Back
         ]
     );
     // The empty step says why, and did not wait: step 3 came with it.
-    let page = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{id}")).await;
     let events: Vec<&Value> = page["timeline"]
         .as_array()
         .expect("timeline")
@@ -219,7 +215,9 @@ async fn nobody_answers_so_every_step_fires_and_the_policy_repeats(backend: Back
     .await;
     assert_eq!(users, ["alice", "bob", "alice", "bob"]);
     // The service's channel hears of the page once, at the first step.
-    let list = get_json(&test, &format!("/api/v1/notifications?page={id}&limit=100")).await;
+    let list = test
+        .get_json(&format!("/api/v1/notifications?page={id}&limit=100"))
+        .await;
     let to_channel = list
         .as_array()
         .expect("list")
@@ -233,7 +231,9 @@ async fn nobody_answers_so_every_step_fires_and_the_policy_repeats(backend: Back
         events[0]["detail"]["shadows"],
         json!([{"user": "carol", "shadowing": "alice"}])
     );
-    let list = get_json(&test, &format!("/api/v1/notifications?page={id}&limit=100")).await;
+    let list = test
+        .get_json(&format!("/api/v1/notifications?page={id}&limit=100"))
+        .await;
     let copies: Vec<&Value> = list
         .as_array()
         .expect("list")
@@ -267,7 +267,9 @@ async fn an_acknowledgement_stops_the_escalation(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     assert_eq!(steps(&test, id).await, [(1, 1, names(&["alice"]))]);
     // Those already told hear of the acknowledgement; nobody else does.
-    let list = get_json(&test, &format!("/api/v1/notifications?page={id}&limit=100")).await;
+    let list = test
+        .get_json(&format!("/api/v1/notifications?page={id}&limit=100"))
+        .await;
     let acked_to: Vec<&str> = list
         .as_array()
         .expect("list")
@@ -300,7 +302,7 @@ async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
     // Step 2 would have fired after a second, step 3 with it.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(steps(&test, id).await, [(1, 1, names(&["alice"]))]);
-    let page = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{id}")).await;
     let step = page["timeline"]
         .as_array()
         .expect("timeline")
@@ -311,7 +313,9 @@ async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
     assert_eq!(step["detail"]["urgency"], "low");
     assert_eq!(step["detail"]["next_at"], Value::Null);
     let message = eventually("alice's notification", || async {
-        let list = get_json(&test, &format!("/api/v1/notifications?page={id}")).await;
+        let list = test
+            .get_json(&format!("/api/v1/notifications?page={id}"))
+            .await;
         list.as_array()?
             .iter()
             .find(|n| n["destination"]["user"] == "alice")
@@ -319,12 +323,12 @@ async fn a_low_urgency_page_stops_after_the_first_step(backend: Backend) {
     })
     .await;
     assert_eq!(message["low_urgency"], true, "{message}");
-    let services = get_json(&test, "/api/v1/services").await;
+    let services = test.get_json("/api/v1/services").await;
     let checkout = &services[0];
     assert_eq!(checkout["urgency"], "low");
     assert_eq!(checkout["urgency_now"], "low");
     assert_eq!(checkout["escalation_policy"], "payments");
-    let policies = get_json(&test, "/api/v1/escalation_policies").await;
+    let policies = test.get_json("/api/v1/escalation_policies").await;
     assert_eq!(
         policies,
         json!([{

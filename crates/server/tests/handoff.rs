@@ -40,12 +40,6 @@ schedules:
     TestServer::start_on(backend, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn the_incoming_on_call_gets_a_handoff_report(backend: Backend) {
     let test = start(backend).await;
     let posted = test
@@ -57,7 +51,7 @@ async fn the_incoming_on_call_gets_a_handoff_report(backend: Backend) {
         .await;
     assert_eq!(posted.status(), 200);
     let page = eventually("the page", || async {
-        get_json(&test, "/api/v1/pages")
+        test.get_json("/api/v1/pages")
             .await
             .as_array()?
             .first()
@@ -78,7 +72,7 @@ async fn the_incoming_on_call_gets_a_handoff_report(backend: Backend) {
     assert_eq!(made.status(), 201);
 
     let report = eventually("carol's handoff report", || async {
-        let list = get_json(&test, "/api/v1/notifications?limit=100").await;
+        let list = test.get_json("/api/v1/notifications?limit=100").await;
         list.as_array()?
             .iter()
             .find(|n| n["message"]["event"] == "handoff")
@@ -104,7 +98,7 @@ async fn the_incoming_on_call_gets_a_handoff_report(backend: Backend) {
 
     // One report, to carol only, and none at start-up.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let list = get_json(&test, "/api/v1/notifications?limit=100").await;
+    let list = test.get_json("/api/v1/notifications?limit=100").await;
     let reports: Vec<&Value> = list
         .as_array()
         .expect("list")

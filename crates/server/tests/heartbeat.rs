@@ -30,14 +30,8 @@ heartbeats:
     TestServer::start_on(Backend::Sqlite, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn heartbeat_pages(test: &TestServer) -> Vec<Value> {
-    get_json(test, "/api/v1/pages")
+    test.get_json("/api/v1/pages")
         .await
         .as_array()
         .expect("array")
@@ -63,7 +57,7 @@ async fn silence_pages_once_and_a_beat_resolves() {
     assert_eq!(status["status"], "ok");
     assert_eq!(status["service"], "checkout");
     assert!(status["last_beat_at"].is_string());
-    let listed = get_json(&test, "/api/v1/heartbeats").await;
+    let listed = test.get_json("/api/v1/heartbeats").await;
     assert_eq!(listed[0]["name"], "prometheus");
     assert_eq!(listed[0]["beats"], 1);
 
@@ -79,12 +73,14 @@ async fn silence_pages_once_and_a_beat_resolves() {
         title.starts_with("Heartbeat \"prometheus\" missing: no beat for "),
         "{title}"
     );
-    let listed = get_json(&test, "/api/v1/heartbeats").await;
+    let listed = test.get_json("/api/v1/heartbeats").await;
     assert_eq!(listed[0]["status"], "missing");
     assert_eq!(listed[0]["page_id"], page["id"]);
     // The team is told like for any page: through the outbox.
     let told = eventually("the heartbeat page notified", || async {
-        let sent = get_json(&test, &format!("/api/v1/notifications?page={}", page["id"])).await;
+        let sent = test
+            .get_json(&format!("/api/v1/notifications?page={}", page["id"]))
+            .await;
         sent.as_array()
             .filter(|n| !n.is_empty() && n.iter().all(|n| n["state"] == "delivered"))
             .map(|_| sent.clone())
@@ -109,7 +105,7 @@ async fn silence_pages_once_and_a_beat_resolves() {
     assert_eq!(response.status(), 200);
     let id = page["id"].as_i64().expect("id");
     let resolved = eventually("the page resolved", || async {
-        let detail = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+        let detail = test.get_json(&format!("/api/v1/pages/{id}")).await;
         (detail["page"]["state"] == "resolved" || detail["state"] == "resolved").then_some(detail)
     })
     .await;

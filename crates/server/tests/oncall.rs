@@ -46,12 +46,6 @@ schedules:
     )
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 /// `(user, start, end, source kind)` of each shift.
 fn summary(shifts: &Value) -> Vec<(String, String, String, String)> {
     shifts["shifts"]
@@ -77,28 +71,28 @@ async fn who_is_on_call_follows_the_rotation_and_overrides(backend: Backend) {
     let test = TestServer::start_on(backend, &schedules()).await;
     // 2026-11-23 is the Monday 46 weeks after the start: alice's week
     // begins at 09:00 Dublin time (UTC+0 in winter); before it, bob's.
-    let at = get_json(
-        &test,
-        "/api/v1/oncall?schedule=primary&at=2026-11-23T10:00:00Z",
-    )
-    .await;
+    let at = test
+        .get_json("/api/v1/oncall?schedule=primary&at=2026-11-23T10:00:00Z")
+        .await;
     let entry = &at["oncall"][0];
     assert_eq!(entry["user"], "alice");
     assert_eq!(entry["since"], "2026-11-23T09:00:00Z");
     assert_eq!(entry["until"], "2026-11-30T09:00:00Z");
     assert_eq!(entry["source"], json!({"kind": "layer", "layer": "weekly"}));
-    let before = get_json(
-        &test,
-        "/api/v1/oncall?schedule=primary&at=2026-11-23T08:59:59Z",
-    )
-    .await;
+    let before = test
+        .get_json("/api/v1/oncall?schedule=primary&at=2026-11-23T08:59:59Z")
+        .await;
     assert_eq!(before["oncall"][0]["user"], "bob");
     assert_eq!(before["oncall"][0]["shadows"], json!(["carol"]));
-    let all = get_json(&test, "/api/v1/oncall?at=2026-11-23T10:00:00Z").await;
+    let all = test
+        .get_json("/api/v1/oncall?at=2026-11-23T10:00:00Z")
+        .await;
     assert_eq!(all["oncall"].as_array().map(Vec::len), Some(2));
 
     let range = "from=2026-11-23T00:00:00Z&to=2026-12-01T00:00:00Z";
-    let shifts = get_json(&test, &format!("/api/v1/schedules/primary/shifts?{range}")).await;
+    let shifts = test
+        .get_json(&format!("/api/v1/schedules/primary/shifts?{range}"))
+        .await;
     assert_eq!(
         summary(&shifts),
         [
@@ -137,7 +131,9 @@ async fn who_is_on_call_follows_the_rotation_and_overrides(backend: Backend) {
     let made: Value = made.json().await.expect("json");
     let id = made[0]["id"].as_i64().expect("id");
     assert_eq!(made[0]["created_by"], "bob");
-    let shifts = get_json(&test, &format!("/api/v1/schedules/primary/shifts?{range}")).await;
+    let shifts = test
+        .get_json(&format!("/api/v1/schedules/primary/shifts?{range}"))
+        .await;
     assert_eq!(
         summary(&shifts)[1..4],
         [
@@ -162,11 +158,9 @@ async fn who_is_on_call_follows_the_rotation_and_overrides(backend: Backend) {
         ]
     );
     assert_eq!(shifts["shifts"][2]["source"]["override"], id);
-    let during = get_json(
-        &test,
-        "/api/v1/oncall?schedule=primary&at=2026-11-24T13:00:00Z",
-    )
-    .await;
+    let during = test
+        .get_json("/api/v1/oncall?schedule=primary&at=2026-11-24T13:00:00Z")
+        .await;
     assert_eq!(during["oncall"][0]["user"], "carol");
 
     // A swap is two overrides stored together; a batch with a bad one
@@ -194,11 +188,9 @@ async fn who_is_on_call_follows_the_rotation_and_overrides(backend: Backend) {
             .is_some_and(|e| e.contains("override 1") && e.contains("`dave`")),
         "{body}"
     );
-    let listed = get_json(
-        &test,
-        "/api/v1/schedules/primary/overrides?from=2026-11-01T00:00:00Z",
-    )
-    .await;
+    let listed = test
+        .get_json("/api/v1/schedules/primary/overrides?from=2026-11-01T00:00:00Z")
+        .await;
     let users: Vec<&str> = listed
         .as_array()
         .expect("list")
@@ -228,11 +220,9 @@ async fn who_is_on_call_follows_the_rotation_and_overrides(backend: Backend) {
         .await
         .expect("delete");
     assert_eq!(again.status(), 404);
-    let during = get_json(
-        &test,
-        "/api/v1/oncall?schedule=primary&at=2026-11-24T13:00:00Z",
-    )
-    .await;
+    let during = test
+        .get_json("/api/v1/oncall?schedule=primary&at=2026-11-24T13:00:00Z")
+        .await;
     assert_eq!(during["oncall"][0]["user"], "alice");
     test.stop().await;
 }
@@ -367,7 +357,7 @@ fn parse_ics(text: &str) -> (Vec<(String, String)>, Vec<CalendarEvent>) {
 
 async fn calendar_feeds_match_the_shifts(backend: Backend) {
     let test = TestServer::start_on(backend, &schedules()).await;
-    let schedule = get_json(&test, "/api/v1/schedules/daily").await;
+    let schedule = test.get_json("/api/v1/schedules/daily").await;
     let feed = schedule["calendar_url"].as_str().expect("calendar_url");
     let feed_path = &feed[feed.find("/api/").expect("path")..];
     let without_token = feed_path.split('?').next().expect("path");
@@ -375,7 +365,7 @@ async fn calendar_feeds_match_the_shifts(backend: Backend) {
     assert_eq!(refused.status(), 403, "a feed needs its token");
     let wrong = test.get(&format!("{without_token}?token=AAAA"), None).await;
     assert_eq!(wrong.status(), 403);
-    let other = get_json(&test, "/api/v1/schedules/primary").await;
+    let other = test.get_json("/api/v1/schedules/primary").await;
     let other_token = other["calendar_url"]
         .as_str()
         .expect("url")
@@ -415,15 +405,13 @@ async fn calendar_feeds_match_the_shifts(backend: Backend) {
     // API's final schedule, with the same person, start and end.
     let first = events.first().expect("first").start;
     let last = events.last().expect("last").end;
-    let shifts = get_json(
-        &test,
-        &format!(
+    let shifts = test
+        .get_json(&format!(
             "/api/v1/schedules/daily/shifts?from={}&to={}",
             first - SignedDuration::from_hours(24),
             first + SignedDuration::from_hours(366 * 24 - 48)
-        ),
-    )
-    .await;
+        ))
+        .await;
     let api: Vec<(String, Timestamp, Timestamp)> = shifts["shifts"]
         .as_array()
         .expect("shifts")
@@ -460,7 +448,7 @@ async fn calendar_feeds_match_the_shifts(backend: Backend) {
 
     // A user's feed holds their shifts from every schedule, and shadow
     // shifts marked as such.
-    let carol = get_json(&test, "/api/v1/users/carol/oncall").await;
+    let carol = test.get_json("/api/v1/users/carol/oncall").await;
     let feed = carol["calendar_url"].as_str().expect("calendar_url");
     let response = test
         .get(&feed[feed.find("/api/").expect("path")..], None)

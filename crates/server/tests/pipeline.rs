@@ -48,12 +48,6 @@ async fn post_alerts(test: &TestServer, body: &Value) -> reqwest::Response {
     test.post_json("/api/v2/alerts", INGEST_TOKEN, body).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 fn names(alerts: &Value) -> Vec<String> {
     let mut names: Vec<String> = alerts
         .as_array()
@@ -84,7 +78,7 @@ async fn a_page_opens_and_resolves_with_its_alert(backend: Backend) {
     assert_eq!(response.status(), 200);
 
     let page = eventually("a page", || async {
-        let pages = get_json(&test, "/api/v1/pages").await;
+        let pages = test.get_json("/api/v1/pages").await;
         pages.as_array().and_then(|p| p.first().cloned())
     })
     .await;
@@ -93,13 +87,13 @@ async fn a_page_opens_and_resolves_with_its_alert(backend: Backend) {
     assert_eq!(page["route"], "slo");
     assert_eq!(page["title"], "Checkout is burning its error budget 14x");
     assert_eq!(
-        get_json(&test, "/api/v1/tickets").await,
+        test.get_json("/api/v1/tickets").await,
         json!([]),
         "exactly one of page, ticket, log"
     );
 
     let id = page["id"].as_i64().expect("id");
-    let detail = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let detail = test.get_json(&format!("/api/v1/pages/{id}")).await;
     assert_eq!(detail["alerts"][0]["integration"], "prometheus");
     assert_eq!(
         detail["alerts"][0]["status"]["routes"][0]["receiver"],
@@ -116,7 +110,7 @@ async fn a_page_opens_and_resolves_with_its_alert(backend: Backend) {
     .await;
     assert_eq!(resolved.status(), 200);
     let detail = eventually("the page to resolve", || async {
-        let detail = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+        let detail = test.get_json(&format!("/api/v1/pages/{id}")).await;
         (detail["state"] == "resolved").then_some(detail)
     })
     .await;
@@ -129,7 +123,7 @@ async fn a_page_opens_and_resolves_with_its_alert(backend: Backend) {
     assert_eq!(kinds, ["opened", "resolved"]);
     assert_eq!(detail["resolved_by"], Value::Null, "resolved by its alerts");
     assert_eq!(
-        get_json(&test, "/api/v2/alerts").await,
+        test.get_json("/api/v2/alerts").await,
         json!([]),
         "no alert fires any more"
     );
@@ -148,12 +142,12 @@ async fn classes_route_to_page_ticket_or_log(backend: Backend) {
     )
     .await;
     eventually("one page and one ticket", || async {
-        let pages = get_json(&test, "/api/v1/pages").await;
-        let tickets = get_json(&test, "/api/v1/tickets").await;
+        let pages = test.get_json("/api/v1/pages").await;
+        let tickets = test.get_json("/api/v1/tickets").await;
         (pages.as_array()?.len() == 1 && tickets.as_array()?.len() == 1).then_some(json!(null))
     })
     .await;
-    let alerts = get_json(&test, "/api/v2/alerts").await;
+    let alerts = test.get_json("/api/v2/alerts").await;
     let receivers: Vec<(String, String)> = alerts
         .as_array()
         .expect("alerts")
@@ -192,7 +186,7 @@ async fn resends_update_the_alert_instead_of_adding_one(backend: Backend) {
     }
     let changed = json!([{"labels": {"alertname": "Repeat", "service": "checkout"}, "annotations": {"summary": "v2"}}]);
     assert_eq!(post_alerts(&test, &changed).await.status(), 200);
-    let history = get_json(&test, "/api/v1/alerts").await;
+    let history = test.get_json("/api/v1/alerts").await;
     assert_eq!(
         history.as_array().map(Vec::len),
         Some(1),
@@ -254,7 +248,7 @@ async fn silences_work_as_in_alertmanager(backend: Backend) {
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
     let alerts = eventually("the silence to apply", || async {
-        let alerts = get_json(&test, "/api/v2/alerts").await;
+        let alerts = test.get_json("/api/v2/alerts").await;
         let db1 = alerts
             .as_array()?
             .iter()
@@ -270,10 +264,10 @@ async fn silences_work_as_in_alertmanager(backend: Backend) {
             assert_eq!(alert["status"]["state"], "active");
         }
     }
-    let active_only = get_json(&test, "/api/v2/alerts?silenced=false").await;
+    let active_only = test.get_json("/api/v2/alerts?silenced=false").await;
     assert_eq!(active_only.as_array().map(Vec::len), Some(1));
 
-    let fetched = get_json(&test, &format!("/api/v2/silence/{id}")).await;
+    let fetched = test.get_json(&format!("/api/v2/silence/{id}")).await;
     assert_eq!(fetched["status"]["state"], "active");
     assert_eq!(
         fetched["matchers"][1],
@@ -304,7 +298,7 @@ async fn silences_work_as_in_alertmanager(backend: Backend) {
         .to_owned();
     assert_ne!(new_id, id);
     assert_eq!(
-        get_json(&test, &format!("/api/v2/silence/{id}")).await["status"]["state"],
+        test.get_json(&format!("/api/v2/silence/{id}")).await["status"]["state"],
         "expired"
     );
 
@@ -316,7 +310,7 @@ async fn silences_work_as_in_alertmanager(backend: Backend) {
         .await
         .expect("delete");
     assert_eq!(deleted.status(), 200);
-    let listed = get_json(&test, "/api/v2/silences").await;
+    let listed = test.get_json("/api/v2/silences").await;
     assert!(
         listed
             .as_array()
@@ -325,7 +319,7 @@ async fn silences_work_as_in_alertmanager(backend: Backend) {
             .all(|s| s["status"]["state"] == "expired")
     );
     eventually("the alert to be active again", || async {
-        let alerts = get_json(&test, "/api/v2/alerts?silenced=false").await;
+        let alerts = test.get_json("/api/v2/alerts?silenced=false").await;
         (alerts.as_array()?.len() == 2).then_some(json!(null))
     })
     .await;
@@ -373,7 +367,7 @@ async fn inhibition_and_filters_show_in_the_alert_list(backend: Backend) {
     )
     .await;
     let alerts = eventually("the engine to take the alerts in", || async {
-        let alerts = get_json(&test, "/api/v2/alerts").await;
+        let alerts = test.get_json("/api/v2/alerts").await;
         let processed = alerts
             .as_array()?
             .iter()
@@ -399,25 +393,27 @@ async fn inhibition_and_filters_show_in_the_alert_list(backend: Backend) {
     assert_eq!(inhibited[0]["status"]["state"], "suppressed");
 
     assert_eq!(
-        names(&get_json(&test, "/api/v2/alerts?inhibited=false").await),
+        names(&test.get_json("/api/v2/alerts?inhibited=false").await),
         ["CheckoutDown", "HighLatency"]
     );
     assert_eq!(
-        names(&get_json(&test, "/api/v2/alerts?filter=service%3D%22search%22").await),
+        names(
+            &test
+                .get_json("/api/v2/alerts?filter=service%3D%22search%22")
+                .await
+        ),
         ["HighLatency"]
     );
     assert_eq!(
         names(
-            &get_json(
-                &test,
-                "/api/v2/alerts?filter=alertname%3D~%22High.*%22&filter=service%21%3D%22search%22"
+            &test.get_json("/api/v2/alerts?filter=alertname%3D~%22High.*%22&filter=service%21%3D%22search%22"
             )
             .await
         ),
         ["HighLatency"]
     );
     assert_eq!(
-        get_json(&test, "/api/v2/alerts?receiver=nobody").await,
+        test.get_json("/api/v2/alerts?receiver=nobody").await,
         json!([])
     );
     let bad = test
@@ -426,7 +422,7 @@ async fn inhibition_and_filters_show_in_the_alert_list(backend: Backend) {
     assert_eq!(bad.status(), 400);
     error_body(bad).await;
 
-    let groups = get_json(&test, "/api/v2/alerts/groups").await;
+    let groups = test.get_json("/api/v2/alerts/groups").await;
     let group_names: Vec<(String, usize)> = groups
         .as_array()
         .expect("groups")
@@ -445,14 +441,14 @@ async fn inhibition_and_filters_show_in_the_alert_list(backend: Backend) {
         group_names.contains(&("HighLatency".to_owned(), 2)),
         "{group_names:?}"
     );
-    let receivers = get_json(&test, "/api/v2/receivers").await;
+    let receivers = test.get_json("/api/v2/receivers").await;
     assert!(
         receivers
             .as_array()
             .expect("receivers")
             .contains(&json!({"name": "checkout/page"}))
     );
-    let status = get_json(&test, "/api/v2/status").await;
+    let status = test.get_json("/api/v2/status").await;
     assert_eq!(status["cluster"]["status"], "disabled");
     test.stop().await;
 }
@@ -476,11 +472,11 @@ async fn maintenance_holds_pages_until_it_ends(backend: Backend) {
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
-        get_json(&test, "/api/v1/pages").await,
+        test.get_json("/api/v1/pages").await,
         json!([]),
         "no page during maintenance"
     );
-    let history = get_json(&test, "/api/v1/alerts").await;
+    let history = test.get_json("/api/v1/alerts").await;
     assert_eq!(history[0]["status"]["maintenance"], json!([window["id"]]));
     assert_eq!(history[0]["status"]["state"], "suppressed");
 
@@ -493,7 +489,7 @@ async fn maintenance_holds_pages_until_it_ends(backend: Backend) {
         .expect("end");
     assert_eq!(ended.status(), 200);
     eventually("the page once maintenance ended", || async {
-        get_json(&test, "/api/v1/pages")
+        test.get_json("/api/v1/pages")
             .await
             .as_array()?
             .first()
@@ -543,13 +539,13 @@ async fn events_trigger_acknowledge_and_resolve_by_dedup_key(backend: Backend) {
         .send()
         .await
         .expect("event");
-    let alerts = get_json(&test, "/api/v2/alerts").await;
+    let alerts = test.get_json("/api/v2/alerts").await;
     assert_eq!(alerts.as_array().map(Vec::len), Some(1), "{alerts}");
     assert_eq!(alerts[0]["labels"]["severity"], "critical");
     assert_eq!(alerts[0]["annotations"]["details"], "{\"free\":\"5%\"}");
 
     let page = eventually("the event's page", || async {
-        get_json(&test, "/api/v1/pages")
+        test.get_json("/api/v1/pages")
             .await
             .as_array()?
             .first()
@@ -562,7 +558,9 @@ async fn events_trigger_acknowledge_and_resolve_by_dedup_key(backend: Backend) {
         .send()
         .await
         .expect("event");
-    let acked = get_json(&test, &format!("/api/v1/pages/{}", page["id"])).await;
+    let acked = test
+        .get_json(&format!("/api/v1/pages/{}", page["id"]))
+        .await;
     assert_eq!(acked["state"], "acknowledged");
     assert_eq!(acked["acknowledged_by"], "prometheus");
 
@@ -572,9 +570,11 @@ async fn events_trigger_acknowledge_and_resolve_by_dedup_key(backend: Backend) {
         .send()
         .await
         .expect("event");
-    assert_eq!(get_json(&test, "/api/v2/alerts").await, json!([]));
+    assert_eq!(test.get_json("/api/v2/alerts").await, json!([]));
     eventually("the page to resolve", || async {
-        let page = get_json(&test, &format!("/api/v1/pages/{}", page["id"])).await;
+        let page = test
+            .get_json(&format!("/api/v1/pages/{}", page["id"]))
+            .await;
         (page["state"] == "resolved").then_some(page)
     })
     .await;
@@ -626,7 +626,7 @@ async fn an_alertmanager_can_forward_its_webhook(backend: Backend) {
         )
         .await;
     assert_eq!(firing.status(), 200);
-    let alerts = get_json(&test, "/api/v2/alerts").await;
+    let alerts = test.get_json("/api/v2/alerts").await;
     assert_eq!(names(&alerts), ["Forwarded"]);
     assert_eq!(
         alerts[0]["endsAt"], "0001-01-01T00:00:00.000Z",
@@ -640,7 +640,7 @@ async fn an_alertmanager_can_forward_its_webhook(backend: Backend) {
         )
         .await;
     assert_eq!(resolved.status(), 200);
-    assert_eq!(get_json(&test, "/api/v2/alerts").await, json!([]));
+    assert_eq!(test.get_json("/api/v2/alerts").await, json!([]));
     let old = test
         .post_json(
             "/api/v1/webhooks/alertmanager",
@@ -734,7 +734,7 @@ async fn bad_alerts_are_refused_one_by_one_and_the_valid_ones_kept() {
         .collect();
     assert_eq!(indexes, [1, 3]);
     assert_eq!(
-        names(&get_json(&test, "/api/v2/alerts").await),
+        names(&test.get_json("/api/v2/alerts").await),
         ["Extra", "Good1", "Good2"]
     );
 
@@ -795,7 +795,7 @@ async fn oversized_batches_are_refused_with_413() {
     assert_eq!(response.status(), 413);
     error_body(response).await;
     assert_eq!(
-        get_json(&test, "/api/v2/alerts").await,
+        test.get_json("/api/v2/alerts").await,
         json!([]),
         "nothing of a refused body is kept"
     );

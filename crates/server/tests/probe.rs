@@ -7,7 +7,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{TestServer, config_with, eventually, integrations};
 use pagerbound_testkit::Backend;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 
@@ -112,12 +112,6 @@ routes:
     TestServer::start_on(backend, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn a_failing_probe_opens_its_slos_page(backend: Backend) {
     let status = Arc::new(AtomicU16::new(200));
     let url = target(status.clone()).await;
@@ -125,7 +119,7 @@ async fn a_failing_probe_opens_its_slos_page(backend: Backend) {
     let test = start(backend, &url, &moved).await;
 
     let healthy = eventually("good probe runs", || async {
-        let slo = get_json(&test, "/api/v1/slos/checkout-home").await;
+        let slo = test.get_json("/api/v1/slos/checkout-home").await;
         (slo["events"]["total"].as_f64()? >= 2.0).then_some(slo)
     })
     .await;
@@ -149,7 +143,7 @@ async fn a_failing_probe_opens_its_slos_page(backend: Backend) {
     // A redirect is not followed: the probe reaches only what the
     // configuration names, and a 307 is not a success.
     let moved = eventually("runs of the redirected probe", || async {
-        let slo = get_json(&test, "/api/v1/slos/moved").await;
+        let slo = test.get_json("/api/v1/slos/moved").await;
         (slo["events"]["total"].as_f64()? >= 1.0).then_some(slo)
     })
     .await;
@@ -158,7 +152,7 @@ async fn a_failing_probe_opens_its_slos_page(backend: Backend) {
 
     status.store(503, Ordering::SeqCst);
     let page = eventually("the probe SLO's page", || async {
-        let pages = get_json(&test, "/api/v1/pages").await;
+        let pages = test.get_json("/api/v1/pages").await;
         pages
             .as_array()?
             .iter()
@@ -168,9 +162,9 @@ async fn a_failing_probe_opens_its_slos_page(backend: Backend) {
     .await;
     assert_eq!(page["route"], "checkout-slo");
     let id = page["id"].as_i64().expect("id");
-    let shown = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let shown = test.get_json(&format!("/api/v1/pages/{id}")).await;
     assert_eq!(shown["alerts"][0]["labels"]["slo"], "checkout-home");
-    let burning = get_json(&test, "/api/v1/slos/checkout-home").await;
+    let burning = test.get_json("/api/v1/slos/checkout-home").await;
     assert!(burning["events"]["good"].as_f64() < burning["events"]["total"].as_f64());
     test.stop().await;
 }

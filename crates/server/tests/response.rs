@@ -40,12 +40,6 @@ routes:
     TestServer::start_on(backend, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 /// Fires an alert and waits for the page (or ticket) it opens.
 async fn open(test: &TestServer, name: &str, page: bool) -> i64 {
     open_with(test, name, page.then_some("availability")).await
@@ -69,7 +63,7 @@ async fn open_with(test: &TestServer, name: &str, slo: Option<&str>) -> i64 {
     assert_eq!(response.status(), 200);
     let collection = if page { "pages" } else { "tickets" };
     let found = eventually(name, || async {
-        let list = get_json(test, &format!("/api/v1/{collection}")).await;
+        let list = test.get_json(&format!("/api/v1/{collection}")).await;
         list.as_array()?
             .iter()
             .find(|p| p["title"] == name)
@@ -211,7 +205,7 @@ async fn responders_act_on_pages_and_tickets(backend: Backend) {
     assert_eq!(late.status(), 409);
     error_body(late).await;
 
-    let shown = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let shown = test.get_json(&format!("/api/v1/pages/{id}")).await;
     assert_eq!(
         kinds(&shown),
         [
@@ -279,7 +273,7 @@ async fn a_snooze_ends_and_the_page_triggers_again(backend: Backend) {
     assert_eq!(snoozed["state"], "acknowledged");
     assert!(snoozed["snoozed_until"].is_string());
     let woken = eventually("the snooze to end", || async {
-        let page = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+        let page = test.get_json(&format!("/api/v1/pages/{id}")).await;
         (page["state"] == "triggered").then_some(page)
     })
     .await;
@@ -304,12 +298,12 @@ async fn acknowledged_pages_are_not_repeated(backend: Backend) {
     assert_eq!(response.status(), 200);
     let ignored = open_with(&test, "IgnoredBurn", Some("noisy")).await;
     eventually("the ignored page to repeat twice", || async {
-        let page = get_json(&test, &format!("/api/v1/pages/{ignored}")).await;
+        let page = test.get_json(&format!("/api/v1/pages/{ignored}")).await;
         let repeats = kinds(&page).iter().filter(|k| *k == "repeated").count();
         (repeats >= 2).then_some(page)
     })
     .await;
-    let page = get_json(&test, &format!("/api/v1/pages/{acked}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{acked}")).await;
     assert!(
         !kinds(&page).iter().any(|k| k == "repeated"),
         "an acknowledged page is not repeated: {:?}",
@@ -376,7 +370,7 @@ async fn action_links_act_once_for_one_page(backend: Backend) {
         html.contains("FirstBurn") && html.contains("<form method=\"post\""),
         "{html}"
     );
-    let page = get_json(&test, &format!("/api/v1/pages/{first}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{first}")).await;
     assert_eq!(page["state"], "triggered", "a GET never acts");
 
     let refusals = [
@@ -419,14 +413,14 @@ async fn action_links_act_once_for_one_page(backend: Backend) {
         assert!(response.text().await.expect("html").contains("<p>"));
     }
     for id in [first, second] {
-        let page = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+        let page = test.get_json(&format!("/api/v1/pages/{id}")).await;
         assert_eq!(page["state"], "triggered", "refused links change nothing");
     }
 
     let done = test.client.post(&link).send().await.expect("post");
     assert_eq!(done.status(), 200);
     assert!(done.text().await.expect("html").contains("acknowledged"));
-    let page = get_json(&test, &format!("/api/v1/pages/{first}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{first}")).await;
     assert_eq!(page["state"], "acknowledged");
     assert_eq!(page["acknowledged_by"], "bob");
     let event = &page["timeline"][1];
@@ -473,7 +467,7 @@ async fn action_links_act_once_for_one_page(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(resolved.status(), 200);
-    let page = get_json(&test, &format!("/api/v1/pages/{second}")).await;
+    let page = test.get_json(&format!("/api/v1/pages/{second}")).await;
     assert_eq!(page["state"], "resolved");
 
     test.stop().await;

@@ -52,14 +52,8 @@ routes:
     TestServer::start_on(backend, &files).await
 }
 
-async fn get_json(test: &TestServer, path: &str) -> Value {
-    let response = test.get(path, Some(&test.admin)).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn slo(test: &TestServer) -> Value {
-    get_json(test, "/api/v1/slos")
+    test.get_json("/api/v1/slos")
         .await
         .as_array()
         .and_then(|slos| slos.iter().find(|s| s["name"] == SLO).cloned())
@@ -160,14 +154,14 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
     );
 
     let page = eventually("the SLO's page", || async {
-        let pages = get_json(&test, "/api/v1/pages").await;
+        let pages = test.get_json("/api/v1/pages").await;
         pages.as_array()?.first().cloned()
     })
     .await;
     assert_eq!(page["service"], "checkout");
     assert_eq!(page["route"], "checkout-slo");
     let id = page["id"].as_i64().expect("id");
-    let shown = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+    let shown = test.get_json(&format!("/api/v1/pages/{id}")).await;
     let alert = &shown["alerts"][0];
     assert_eq!(alert["labels"]["slo"], SLO);
     assert_eq!(alert["labels"]["window"], "3m/2m");
@@ -178,7 +172,7 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
     );
     // The slower line is a ticket: its route says so.
     eventually("the SLO's ticket", || async {
-        let tickets = get_json(&test, "/api/v1/tickets").await;
+        let tickets = test.get_json("/api/v1/tickets").await;
         tickets.as_array()?.first()?["group_labels"]["severity"]
             .as_str()
             .filter(|s| *s == "ticket")
@@ -187,16 +181,14 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
     .await;
 
     // The series shows the burst in its minute.
-    let series = get_json(
-        &test,
-        &format!("/api/v1/slos/{SLO}?step=1m&from={}", {
+    let series = test
+        .get_json(&format!("/api/v1/slos/{SLO}?step=1m&from={}", {
             // Whole seconds: the server's clock reads milliseconds, and the
             // last step must not end after its now.
             let from = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5);
             jiff::Timestamp::from_second(from.as_second()).expect("timestamp")
-        }),
-    )
-    .await;
+        }))
+        .await;
     let points = series["series"]["points"].as_array().expect("points");
     let counted: f64 = points
         .iter()
@@ -216,7 +208,7 @@ async fn a_burn_pages_through_its_route_and_resolves_when_it_stops(backend: Back
         202
     );
     eventually("the page to resolve", || async {
-        let shown = get_json(&test, &format!("/api/v1/pages/{id}")).await;
+        let shown = test.get_json(&format!("/api/v1/pages/{id}")).await;
         (shown["state"] == "resolved").then_some(())
     })
     .await;
@@ -247,7 +239,7 @@ async fn objectives_are_ratcheted_and_periods_judged_by_their_own(backend: Backe
     assert_eq!(pushed.status(), 202);
     let path = format!("/api/v1/slos/{SLO}");
     let first = eventually("the first objective and the last period", || async {
-        let slo = get_json(&test, &path).await;
+        let slo = test.get_json(&path).await;
         (slo["objective_history"].as_array()?.len() == 1
             && slo["last_period"]["events"]["total"] == 1000.0)
             .then_some(slo)
@@ -267,7 +259,7 @@ async fn objectives_are_ratcheted_and_periods_judged_by_their_own(backend: Backe
     )]);
     assert_eq!(test.reload().await.status(), 200);
     let ratcheted = eventually("the ratcheted objective", || async {
-        let slo = get_json(&test, &path).await;
+        let slo = test.get_json(&path).await;
         (slo["objective_history"].as_array()?.len() == 2).then_some(slo)
     })
     .await;

@@ -28,6 +28,10 @@ use crate::alert::Labels;
 /// The `alertname` of the alerts an SLO raises when it burns.
 pub const BURN_ALERTNAME: &str = "SLOErrorBudgetBurn";
 
+/// The labels [`Slo::alert_labels`] sets itself: an SLO's own `labels`
+/// may not replace them.
+pub const OWN_LABELS: [&str; 5] = ["alertname", "slo", "service", "severity", "window"];
+
 /// A configured SLO.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Slo {

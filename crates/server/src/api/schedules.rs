@@ -33,7 +33,7 @@ pub(crate) fn schedule<'c>(config: &'c Config, name: &str) -> ApiResult<&'c Sche
     })
 }
 
-fn instant(field: &str, text: Option<&str>) -> ApiResult<Option<Timestamp>> {
+pub(crate) fn instant(field: &str, text: Option<&str>) -> ApiResult<Option<Timestamp>> {
     parse_timestamp(field, text).map_err(ApiError::bad_request)
 }
 

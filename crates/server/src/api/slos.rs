@@ -1,6 +1,7 @@
 //! SLOs over HTTP: where each stands (budget, burn rates, alerts,
 //! forecasts), one with its series for charts, and pushing SLI events.
 
+use super::schedules::instant;
 use crate::auth::{Auth, need, sender};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
@@ -9,7 +10,6 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pagerbound_core::Duration;
-use pagerbound_core::alert::parse_timestamp;
 use pagerbound_core::slo::{Evaluation, RatioQueries, Sli, Slo, WindowReading};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -163,12 +163,8 @@ pub(crate) async fn show(
     let slo = slo(&config.config, &name)?;
     let now = crate::clock::now();
     let bad = ApiError::bad_request;
-    let to = parse_timestamp("to", query.to.as_deref())
-        .map_err(bad)?
-        .unwrap_or(now);
-    let from = parse_timestamp("from", query.from.as_deref())
-        .map_err(bad)?
-        .unwrap_or_else(|| slo.window.start(to));
+    let to = instant("to", query.to.as_deref())?.unwrap_or(now);
+    let from = instant("from", query.from.as_deref())?.unwrap_or_else(|| slo.window.start(to));
     if to <= from {
         return Err(bad(format!("to ({to}) must be after from ({from})")));
     }
@@ -181,8 +177,8 @@ pub(crate) async fn show(
         None => Duration::from_mins((range_millis / DEFAULT_POINTS / 60_000).max(1)),
     };
     if step < Duration::from_mins(1) {
-        return Err(ApiError::bad_request(
-            "step must be at least `1m`, the finest count kept",
+        return Err(bad(
+            "step must be at least `1m`, the finest count kept".into()
         ));
     }
     if range_millis / step.as_millis() > MAX_POINTS {

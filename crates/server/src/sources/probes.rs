@@ -150,11 +150,7 @@ impl Prober {
                 tracing::info!(probe = %run.probe, reason = %reason, "Probe failed.");
             }
             for slo in config.config.slos.values() {
-                if slo.sli
-                    == (Sli::Probe {
-                        probe: run.probe.clone(),
-                    })
-                {
+                if matches!(&slo.sli, Sli::Probe { probe } if *probe == run.probe) {
                     events.push(SliEvents {
                         slo: slo.name.clone(),
                         minute: minute_of(run.started_at),

@@ -11,12 +11,13 @@
 //! it carries no `slo` label, so routes that page on SLO burns do not
 //! page on it.
 
-use crate::ingest::{Incoming, Ingest};
+use crate::ingest::Ingest;
+use crate::raised::{Firing, Raised};
 use crate::reload::ConfigHandle;
 use crate::slos::SloBook;
 use crate::sources::push::minute_of;
 use jiff::{SignedDuration, Timestamp};
-use pagerbound_core::alert::{Alert, Labels};
+use pagerbound_core::alert::Labels;
 use pagerbound_core::slo::{HistogramQuery, PrometheusSli, RatioQueries, Sli, Slo};
 use pagerbound_store::{SliEvents, Store};
 use serde::Deserialize;
@@ -35,7 +36,6 @@ const SETTLE: SignedDuration = SignedDuration::from_secs(30);
 const MAX_STEPS: i64 = 10_000;
 /// How long reads must fail before the source is an alert.
 const DOWN_AFTER: SignedDuration = SignedDuration::from_mins(2);
-const ALERT_TTL: SignedDuration = SignedDuration::from_mins(3);
 /// The `alertname` of a source that cannot be read.
 pub const SOURCE_DOWN_ALERTNAME: &str = "SLISourceDown";
 
@@ -57,8 +57,8 @@ pub struct Reader {
     /// (again, after the lease was lost).
     cursors: Option<HashMap<String, Timestamp>>,
     failing: HashMap<String, Failing>,
-    /// Source-down alerts raised and not yet resolved, by SLO.
-    raised: BTreeMap<String, (Labels, Timestamp)>,
+    /// Source-down alerts raised and not yet resolved.
+    raised: Raised,
 }
 
 impl Reader {
@@ -79,7 +79,7 @@ impl Reader {
             holder,
             cursors: None,
             failing: HashMap::new(),
-            raised: BTreeMap::new(),
+            raised: Raised::default(),
         }
     }
 
@@ -113,7 +113,7 @@ impl Reader {
                     self.round(now).await;
                 } else {
                     self.cursors = None;
-                    self.raised.clear();
+                    self.raised.forget();
                     self.failing.clear();
                 }
             }
@@ -348,8 +348,7 @@ impl Reader {
     /// Raises `SLISourceDown` for each SLO whose source has failed for
     /// [`DOWN_AFTER`], and resolves those that came back.
     async fn alert(&mut self, slos: &BTreeMap<String, Slo>, now: Timestamp) {
-        let mut items = Vec::new();
-        let mut raised = BTreeMap::new();
+        let mut firing = Vec::new();
         for (name, failing) in &self.failing {
             let Some(slo) = slos.get(name) else { continue };
             let Sli::Prometheus(sli) = &slo.sli else {
@@ -375,39 +374,15 @@ impl Reader {
                 ),
             );
             annotations.insert("description", failing.error.as_str());
-            let since = self.raised.get(name).map_or(failing.since, |(_, at)| *at);
-            items.push(Incoming::Alert {
-                alert: Alert {
-                    labels: labels.clone(),
-                    annotations,
-                    starts_at: since,
-                    ends_at: Some(now + ALERT_TTL),
-                    timeout: false,
-                    generator_url: None,
-                },
-                integration: crate::slos::INTEGRATION.to_owned(),
-            });
-            raised.insert(name.clone(), (labels, since));
-        }
-        for (name, (labels, since)) in &self.raised {
-            if raised.contains_key(name) {
-                continue;
-            }
-            items.push(Incoming::Alert {
-                alert: Alert {
-                    labels: labels.clone(),
-                    annotations: Labels::new(),
-                    starts_at: *since,
-                    ends_at: Some(now),
-                    timeout: false,
-                    generator_url: None,
-                },
-                integration: crate::slos::INTEGRATION.to_owned(),
+            firing.push(Firing {
+                labels,
+                annotations,
+                since: failing.since,
+                generator_url: None,
             });
         }
-        match self.ingest.submit(items).await {
-            Ok(()) => self.raised = raised,
-            Err(error) => tracing::error!(error = %error, "Could not raise SLI source alerts."),
+        if let Err(error) = self.raised.send(&self.ingest, firing, now).await {
+            tracing::error!(error = %error, "Could not raise SLI source alerts.");
         }
     }
 }

@@ -154,6 +154,13 @@ impl TestServer {
             .expect("request")
     }
 
+    /// `GET path` as the admin, which must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path, Some(&self.admin)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.expect("json")
+    }
+
     pub async fn reload(&self) -> reqwest::Response {
         self.client
             .post(self.url("/-/reload"))
