@@ -1,11 +1,15 @@
 //! Validating `probes:`, the synthetic checks pagerbound runs.
 
+use crate::diagnostic::Pos;
 use crate::document::Sourced;
 use crate::raw::RawProbe;
 use crate::validate::Validator;
 use pagerbound_core::Duration;
-use pagerbound_core::probe::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, Expectations, METHODS, Probe};
+use pagerbound_core::probe::{
+    CaFile, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, Expectations, METHODS, Probe,
+};
 use serde_saphyr::Spanned;
+use x509_parser::pem::Pem;
 
 /// Probes may not run more often than this: a probe is a sample, not load.
 const SHORTEST_INTERVAL: Duration = Duration::from_secs(1);
@@ -82,6 +86,32 @@ impl Validator<'_> {
                 }
             }
             expect.body_contains = raw_expect.body_contains.clone();
+            if let Some(text) = &raw_expect.certificate_expires_after {
+                let least = self.probe_duration(sourced, Some(text), "certificate_expires_after");
+                expect.certificate_expires_after = least.flatten();
+                // Plain HTTP presents no certificate: every run would be
+                // bad for a reason the configuration already shows.
+                if let Some(url) = &url
+                    && url.scheme() != "https"
+                {
+                    self.diagnostics.error(
+                        &sourced.at(text),
+                        "certificate_expires_after applies to `https` URLs; plain `http` has no certificate",
+                    );
+                }
+            }
+        }
+        let ca_file = raw
+            .ca_file
+            .as_ref()
+            .and_then(|path| self.ca_file(&sourced.at(path), &path.value));
+        if let (Some(path), Some(url)) = (&raw.ca_file, &url)
+            && url.scheme() != "https"
+        {
+            self.diagnostics.warning(
+                &sourced.at(path),
+                "ca_file is not used: the URL is plain `http`",
+            );
         }
         if self.diagnostics.error_count() != errors_before {
             return None;
@@ -98,8 +128,68 @@ impl Validator<'_> {
             body: raw.body.clone(),
             interval: interval.flatten().unwrap_or(DEFAULT_INTERVAL),
             timeout: timeout.flatten().unwrap_or(DEFAULT_TIMEOUT),
+            ca_file,
             expect,
         })
+    }
+
+    /// Reads a probe's `ca_file` (relative to the configuration): PEM
+    /// certificates, each one readable, so that a mistake shows at `check`
+    /// rather than as failing runs.
+    fn ca_file(&mut self, at: &Pos, written: &str) -> Option<CaFile> {
+        let path = self.base_dir.join(written);
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    self.diagnostics.error(
+                        at,
+                        format!("ca_file `{written}` is not a PEM file (it is not text)"),
+                    );
+                    return None;
+                }
+            },
+            Err(error) => {
+                self.diagnostics
+                    .error(at, format!("cannot read ca_file `{written}`: {error}"));
+                return None;
+            }
+        };
+        let mut certificates = Vec::new();
+        for (index, block) in Pem::iter_from_buffer(text.as_bytes()).enumerate() {
+            let number = index + 1;
+            let problem = match block {
+                Err(error) => Some(format!("PEM block {number} is malformed: {error}")),
+                Ok(block) if block.label != "CERTIFICATE" => Some(format!(
+                    "PEM block {number} is a `{}`, not a `CERTIFICATE`",
+                    block.label
+                )),
+                Ok(block) => match block.parse_x509() {
+                    Ok(_) => {
+                        certificates.push(block.contents);
+                        None
+                    }
+                    Err(error) => Some(format!(
+                        "certificate {number} is not an X.509 certificate: {error}"
+                    )),
+                },
+            };
+            if let Some(problem) = problem {
+                self.diagnostics
+                    .error(at, format!("ca_file `{written}`: {problem}"));
+                return None;
+            }
+        }
+        if certificates.is_empty() {
+            self.diagnostics.error(
+                at,
+                format!(
+                    "ca_file `{written}` holds no certificate; give PEM blocks (`-----BEGIN CERTIFICATE-----`)"
+                ),
+            );
+            return None;
+        }
+        Some(CaFile { path, certificates })
     }
 
     /// `Some(None)` when not given, `None` when invalid.

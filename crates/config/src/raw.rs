@@ -439,6 +439,9 @@ pub(crate) struct RawProbe {
     /// How long a run may take before it counts as failed (default `10s`;
     /// at most the interval).
     pub timeout: Option<Text>,
+    /// A PEM file of certificate authorities trusted besides the system's,
+    /// for services behind a private CA; relative to the configuration.
+    pub ca_file: Option<Text>,
     /// What a good run shows (default: any 2xx status).
     pub expect: Option<Spanned<RawExpect>>,
 }
@@ -454,6 +457,9 @@ pub(crate) struct RawExpect {
     pub latency: Option<Text>,
     /// Text the body must contain.
     pub body_contains: Option<String>,
+    /// How long the server's certificate must still be valid when a run
+    /// starts, e.g. `14d` (`https` URLs only).
+    pub certificate_expires_after: Option<Text>,
 }
 
 /// `slos[].alerting:` — one line of a multi-window, multi-burn-rate

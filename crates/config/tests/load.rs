@@ -1343,6 +1343,102 @@ slos:
     );
 }
 
+/// A self-signed CA certificate (P-256), only ever parsed.
+const TEST_CA: &str = "\
+# pagerbound test CA
+-----BEGIN CERTIFICATE-----
+MIIBjzCCATWgAwIBAgIUVQRQ59QdwA1SbANsqu5nkwotuQYwCgYIKoZIzj0EAwIw
+HTEbMBkGA1UEAwwScGFnZXJib3VuZCB0ZXN0IENBMB4XDTI2MTEyMjAzMTgyN1oX
+DTM2MTExOTAzMTgyN1owHTEbMBkGA1UEAwwScGFnZXJib3VuZCB0ZXN0IENBMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfyv18DBnz9XznsgZy2P/gguLYd5VEJsz
+yapWY2xgYElH0cj4fjuHSYG4i6n//K+mSv9oliTtgTJeA6M2yh8VGKNTMFEwHQYD
+VR0OBBYEFNKHX6XsNh4avJxfCxoG3AgrlzpiMB8GA1UdIwQYMBaAFNKHX6XsNh4a
+vJxfCxoG3AgrlzpiMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIg
+L4NMvD4y6XscFgd/V3rygFtelc1AOhRLDWdc8up+ut4CIQDJKsUSIS60V0Jb7tzu
+iOKPReuc9xw2pcg9mQ0KRZ/yYA==
+-----END CERTIFICATE-----
+";
+
+#[test]
+fn probe_certificates_are_read_and_checked() {
+    let probes = "\
+probes:
+  - name: internal
+    url: https://internal.example.com/health
+    ca_file: certs/ca.pem
+    expect: {certificate_expires_after: 14d}
+";
+    let dir = with_base(&[("probes.yaml", probes), ("certs/ca.pem", TEST_CA)]);
+    let config = load(dir.path()).expect("valid").config;
+    let internal = &config.probes["internal"];
+    assert_eq!(
+        internal.expect.certificate_expires_after,
+        Some(Duration::from_secs(14 * 24 * 3600))
+    );
+    let ca_file = internal.ca_file.as_ref().expect("a ca_file");
+    assert_eq!(ca_file.path, dir.path().join("certs/ca.pem"));
+    assert_eq!(ca_file.certificates.len(), 1);
+    assert!(config.probes["internal"].reads_certificate());
+
+    let broken = "\
+probes:
+  - name: plain
+    url: http://127.0.0.1:8080/health
+    expect: {certificate_expires_after: 14d}
+  - name: missing
+    url: https://internal.example.com/health
+    ca_file: missing.pem
+  - name: key
+    url: https://internal.example.com/health
+    ca_file: key.pem
+  - name: notes
+    url: https://internal.example.com/health
+    ca_file: notes.txt
+  - name: mangled
+    url: https://internal.example.com/health
+    ca_file: mangled.pem
+  - name: never
+    url: https://internal.example.com/health
+    expect: {certificate_expires_after: 0s}
+";
+    let dir = with_base(&[
+        ("probes.yaml", broken),
+        (
+            "key.pem",
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+        ),
+        ("notes.txt", "the CA is on the wiki\n"),
+        (
+            "mangled.pem",
+            "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n",
+        ),
+    ]);
+    refused_with(
+        dir.path(),
+        &[
+            (4, "certificate_expires_after applies to `https` URLs"),
+            (7, "cannot read ca_file `missing.pem`"),
+            (
+                10,
+                "ca_file `key.pem`: PEM block 1 is a `PRIVATE KEY`, not a `CERTIFICATE`",
+            ),
+            (13, "ca_file `notes.txt` holds no certificate"),
+            (
+                16,
+                "ca_file `mangled.pem`: certificate 1 is not an X.509 certificate",
+            ),
+            (19, "certificate_expires_after must be longer than zero"),
+        ],
+    );
+    // The position is the field's, as for every other mistake.
+    let rejected = load(dir.path()).expect_err("refused");
+    let plain = summary(dir.path(), &rejected.diagnostics)
+        .into_iter()
+        .find(|(_, line, ..)| *line == 4)
+        .expect("the http probe's error");
+    assert_eq!(plain.0, "probes.yaml");
+}
+
 #[test]
 fn prometheus_slis_are_read_and_checked() {
     let slos = "\

@@ -8,10 +8,11 @@ use crate::slos::SloBook;
 use crate::sources::push::minute_of;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Duration;
-use pagerbound_core::probe::{BODY_LIMIT, Outcome, Probe, Verdict};
+use pagerbound_core::probe::{BODY_LIMIT, CaFile, Outcome, Probe, Verdict};
 use pagerbound_core::slo::Sli;
 use pagerbound_store::{SliEvents, Store};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
@@ -33,19 +34,44 @@ pub struct Prober {
     store: Arc<dyn Store>,
     config: Arc<ConfigHandle>,
     book: Arc<SloBook>,
+    /// The client of probes without a `ca_file`.
     http: reqwest::Client,
+    /// Clients of probes with a `ca_file`, by its path, or why one could
+    /// not be built: built once rather than per run (each loads the
+    /// system's roots), and shared by the probes that name the same file.
+    trusting: HashMap<PathBuf, Result<reqwest::Client, String>>,
+    /// The configuration generation `trusting` was built for: a reload
+    /// may have read new certificates from the same paths.
+    trusting_generation: u64,
     holder: String,
     /// When each probe runs next.
     due: HashMap<String, Timestamp>,
 }
 
 /// A client that follows no redirect: a probe reaches what the
-/// configuration names and nothing else.
+/// configuration names and nothing else. It trusts the system's roots.
 pub fn probe_client() -> reqwest::Result<reqwest::Client> {
+    probe_client_builder().build()
+}
+
+/// A [`probe_client`] that also trusts the roots of a probe's `ca_file`.
+/// There is deliberately no way to skip verification: a private CA is
+/// what a service behind one needs.
+fn probe_client_trusting(ca_file: &CaFile) -> reqwest::Result<reqwest::Client> {
+    let roots = ca_file
+        .certificates
+        .iter()
+        .map(|der| reqwest::Certificate::from_der(der))
+        .collect::<reqwest::Result<Vec<_>>>()?;
+    probe_client_builder().tls_certs_merge(roots).build()
+}
+
+fn probe_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(concat!("pagerbound-probe/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
-        .build()
+        // The server's certificate, for `certificate_expires_after`.
+        .tls_info(true)
 }
 
 impl Prober {
@@ -61,6 +87,8 @@ impl Prober {
             config,
             book,
             http,
+            trusting: HashMap::new(),
+            trusting_generation: 0,
             holder,
             due: HashMap::new(),
         }
@@ -116,6 +144,10 @@ impl Prober {
         let config = self.config.current();
         self.due
             .retain(|name, _| config.config.probes.contains_key(name));
+        if config.generation != self.trusting_generation {
+            self.trusting.clear();
+            self.trusting_generation = config.generation;
+        }
         for probe in config.config.probes.values() {
             let due = *self.due.entry(probe.name.clone()).or_insert(now);
             if due > now {
@@ -125,14 +157,32 @@ impl Prober {
                 .checked_add(probe.interval.to_signed())
                 .unwrap_or(Timestamp::MAX);
             self.due.insert(probe.name.clone(), next);
-            let http = self.http.clone();
+            let http = match &probe.ca_file {
+                None => Ok(self.http.clone()),
+                Some(ca_file) => self
+                    .trusting
+                    .entry(ca_file.path.clone())
+                    .or_insert_with(|| {
+                        probe_client_trusting(ca_file).map_err(|error| {
+                            format!(
+                                "cannot trust the certificates of ca_file `{}`: {}",
+                                ca_file.path.display(),
+                                describe(&error)
+                            )
+                        })
+                    })
+                    .clone(),
+            };
             let probe = probe.clone();
             running.spawn(async move {
-                let outcome = run_probe(&http, &probe).await;
+                let outcome = match http {
+                    Ok(http) => run_probe(&http, &probe).await,
+                    Err(error) => Outcome::Failed { error },
+                };
                 Run {
                     probe: probe.name.clone(),
                     started_at: now,
-                    verdict: probe.judge(&outcome),
+                    verdict: probe.judge(&outcome, now),
                 }
             });
         }
@@ -189,6 +239,11 @@ async fn run_probe(http: &reqwest::Client, probe: &Probe) -> Outcome {
         }
         let mut response = request.send().await.map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
+        let certificate_expires_at = if probe.reads_certificate() {
+            certificate_expiry(&response, &probe.name)
+        } else {
+            None
+        };
         let body = if probe.reads_body() {
             let mut bytes = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
@@ -202,20 +257,40 @@ async fn run_probe(http: &reqwest::Client, probe: &Probe) -> Outcome {
         } else {
             None
         };
-        Ok::<_, String>((status, body))
+        Ok::<_, String>((status, body, certificate_expires_at))
     };
     match tokio::time::timeout(probe.timeout.to_std(), attempt).await {
-        Ok(Ok((status, body))) => Outcome::Response {
+        Ok(Ok((status, body, certificate_expires_at))) => Outcome::Response {
             status,
             latency: Duration::from_millis(
                 u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             ),
             body,
+            certificate_expires_at,
         },
         Ok(Err(error)) => Outcome::Failed { error },
         Err(_) => Outcome::Failed {
             error: format!("no answer within {}", probe.timeout),
         },
+    }
+}
+
+/// When the leaf certificate of the connection that answered expires:
+/// `None` over plain HTTP, or when it cannot be read, which the verdict
+/// then reports.
+fn certificate_expiry(response: &reqwest::Response, probe: &str) -> Option<Timestamp> {
+    let der = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()?
+        .peer_certificate()?;
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, certificate)) => {
+            Timestamp::from_second(certificate.validity().not_after.timestamp()).ok()
+        }
+        Err(error) => {
+            tracing::warn!(probe = %probe, error = %error, "Could not read the probed server's certificate.");
+            None
+        }
     }
 }
 
