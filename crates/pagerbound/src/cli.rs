@@ -121,7 +121,8 @@ pub enum SloCommand {
         client: ClientArgs,
     },
     /// One SLO: its objective, budget, each alerting window with its burn
-    /// rate and threshold, and when the budget would run out.
+    /// rate and threshold, when the budget would run out, and how its
+    /// completed periods went.
     Show {
         name: String,
         #[command(flatten)]

@@ -103,6 +103,88 @@ fn pushed_events_are_counted_shown_and_kept_across_a_crash() {
 }
 
 #[test]
+fn completed_periods_are_shown_as_a_table() {
+    let (_, digest) = integration_token("prometheus");
+    let config = checkout_config(&digest) + SLOS;
+    let mut server = Pagerbound::configure(&[("pagerbound.yaml", &config)]);
+    server.start();
+    let viewer = server.create_token("alice", "viewer");
+    let show = || {
+        succeeds(run_client(
+            &server,
+            &viewer,
+            &["slo", "show", "checkout-availability"],
+        ))
+    };
+    let shown = show();
+    assert!(
+        shown.contains("No completed period on record yet."),
+        "a new SLO has none:\n{shown}"
+    );
+
+    // Recorded as the engine records them, into the server's database.
+    let periods = [
+        // 0.05% errors against 99.9%: half the budget left.
+        ("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z", 99.9, 9995.0),
+        // 1% errors against 99.5%: missed, overspent.
+        ("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z", 99.5, 9900.0),
+    ];
+    let location =
+        pagerbound_config::DatabaseLocation::parse(&server.database(), std::path::Path::new("."))
+            .expect("location");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = pagerbound_server::store::open_store(&location)
+                .await
+                .expect("open the database");
+            for (from, to, objective, good) in periods {
+                let period = pagerbound_store::PeriodRecord {
+                    slo: "checkout-availability".to_owned(),
+                    from: from.parse().expect("from"),
+                    to: to.parse().expect("to"),
+                    objective,
+                    good,
+                    total: 10_000.0,
+                };
+                assert!(store.record_slo_period(&period).await.expect("record"));
+            }
+        });
+
+    let shown = show();
+    let table: Vec<Vec<&str>> = shown
+        .lines()
+        .skip_while(|line| !line.starts_with("PERIOD"))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        table,
+        [
+            vec!["PERIOD", "OBJECTIVE", "SLI", "MET", "BUDGET", "LEFT"],
+            vec![
+                "2026-04-01T00:00:00Z",
+                "to",
+                "2026-05-01T00:00:00Z",
+                "99.5%",
+                "99.000%",
+                "no",
+                "-100.0%"
+            ],
+            vec![
+                "2026-03-01T00:00:00Z",
+                "to",
+                "2026-04-01T00:00:00Z",
+                "99.9%",
+                "99.950%",
+                "yes",
+                "50.0%"
+            ],
+        ],
+        "newest first, after everything else:\n{shown}"
+    );
+}
+
+#[test]
 fn slo_import_prints_native_slos_or_refuses_with_the_place() {
     let fixtures =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/tests/fixtures");

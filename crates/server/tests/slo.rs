@@ -6,6 +6,7 @@ mod common;
 
 use common::{TestServer, config_with, error_body, eventually, integrations};
 use pagerbound_core::Role;
+use pagerbound_store::PeriodRecord;
 use pagerbound_testkit::Backend;
 use serde_json::{Value, json};
 
@@ -270,7 +271,105 @@ async fn objectives_are_ratcheted_and_periods_judged_by_their_own(backend: Backe
     test.stop().await;
 }
 
+/// Completed periods recorded in the store are shown newest first, each
+/// judged by the objective recorded with it; the engine does not record a
+/// period it did not count whole.
+async fn completed_periods_are_kept_and_shown_newest_first(backend: Backend) {
+    let test = start(backend).await;
+    let midnight =
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() / 86_400 * 86_400)
+            .expect("midnight");
+    let day = jiff::SignedDuration::from_hours(24);
+    let path = format!("/api/v1/slos/{SLO}");
+    let pushed = |total: f64| {
+        let test = &test;
+        let path = &path;
+        async move {
+            let before = (midnight - jiff::SignedDuration::from_hours(1)).to_string();
+            let response = test
+                .post_json(
+                    &format!("/api/v1/slis/{SLO}/events"),
+                    INGEST_TOKEN,
+                    &json!([{"timestamp": before, "good": 500, "total": 500}]),
+                )
+                .await;
+            assert_eq!(response.status(), 202);
+            eventually("the events in the last period", || async {
+                let slo = test.get_json(path).await;
+                (slo["objective_history"].as_array()?.len() == 1
+                    && slo["last_period"]["events"]["total"] == total)
+                    .then_some(slo)
+            })
+            .await
+        }
+    };
+    // Two rounds of the engine see the SLO known and the last period
+    // complete: the second is seen only once the first is over, recording
+    // included.
+    pushed(500.0).await;
+    let shown = pushed(1000.0).await;
+    assert_eq!(
+        shown["periods"],
+        json!([]),
+        "the last period began before the SLO was known: not recorded, not invented"
+    );
+    assert_eq!(shown["last_period"]["to"], json!(midnight));
+
+    // Periods recorded before (by another instance, or before a restart
+    // and long since pruned from the events), in no particular order.
+    let store = &test.server.as_ref().expect("running").state().store;
+    let older = PeriodRecord {
+        slo: SLO.to_owned(),
+        from: midnight - day * 9,
+        to: midnight - day * 2,
+        // 0.3% errors: missed against the 99.9% then in force, though
+        // today's 99% would have met it.
+        objective: 99.9,
+        good: 997.0,
+        total: 1000.0,
+    };
+    let newer = PeriodRecord {
+        slo: SLO.to_owned(),
+        from: midnight - day * 8,
+        to: midnight - day,
+        // 0.5% errors against 99%: met, half the budget left.
+        objective: 99.0,
+        good: 1990.0,
+        total: 2000.0,
+    };
+    for period in [&older, &newer] {
+        assert!(store.record_slo_period(period).await.expect("record"));
+    }
+    assert!(
+        !store.record_slo_period(&newer).await.expect("record"),
+        "a period is recorded once"
+    );
+
+    let shown = test.get_json(&path).await;
+    let periods = shown["periods"].as_array().expect("periods");
+    assert_eq!(periods.len(), 2, "{periods:#?}");
+    let (first, second) = (&periods[0], &periods[1]);
+    assert_eq!(first["from"], json!(newer.from), "newest first");
+    assert_eq!(first["to"], json!(newer.to));
+    assert_eq!(first["objective"], 99.0);
+    assert_eq!(first["events"], json!({"good": 1990.0, "total": 2000.0}));
+    assert_eq!(first["met"], true);
+    let near =
+        |value: &Value, expected: f64| value.as_f64().is_some_and(|v| (v - expected).abs() < 1e-9);
+    assert!(near(&first["sli"], 99.5), "{first}");
+    assert!(near(&first["budget_remaining"], 0.5), "{first}");
+    assert_eq!(second["from"], json!(older.from));
+    assert_eq!(second["objective"], 99.9);
+    assert_eq!(second["met"], false);
+    assert!(near(&second["sli"], 99.7), "{second}");
+    assert!(near(&second["budget_remaining"], -2.0), "{second}");
+    // The live last period is still computed from the counts.
+    assert_eq!(shown["last_period"]["events"]["total"], 1000.0);
+    test.stop().await;
+}
+
 on_both_backends!(
     a_burn_pages_through_its_route_and_resolves_when_it_stops,
-    objectives_are_ratcheted_and_periods_judged_by_their_own
+    objectives_are_ratcheted_and_periods_judged_by_their_own,
+    completed_periods_are_kept_and_shown_newest_first
 );

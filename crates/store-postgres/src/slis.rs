@@ -2,7 +2,7 @@ use crate::{PostgresStore, column, instant, query_error};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
-use pagerbound_store::{ObjectiveRecord, ReceivedSliEvents, Result, SliEvents, Slis};
+use pagerbound_store::{ObjectiveRecord, PeriodRecord, ReceivedSliEvents, Result, SliEvents, Slis};
 use sqlx::postgres::PgRow;
 
 fn events_from_row(row: &PgRow) -> Result<SliEvents> {
@@ -19,6 +19,17 @@ fn objective_from_row(row: &PgRow) -> Result<ObjectiveRecord> {
         slo: column(row, "slo")?,
         objective: column(row, "objective")?,
         since: instant(row, "since")?,
+    })
+}
+
+fn period_from_row(row: &PgRow) -> Result<PeriodRecord> {
+    Ok(PeriodRecord {
+        slo: column(row, "slo")?,
+        from: instant(row, "period_start")?,
+        to: instant(row, "period_end")?,
+        objective: column(row, "objective")?,
+        good: column(row, "good")?,
+        total: column(row, "total")?,
     })
 }
 
@@ -190,5 +201,45 @@ impl Slis for PostgresStore {
                 .await
                 .map_err(query_error(String::new))?;
         rows.iter().map(objective_from_row).collect()
+    }
+
+    async fn record_slo_period(&self, period: &PeriodRecord) -> Result<bool> {
+        // One statement, no lock: unlike `record_objective`, which compares
+        // with the latest row, the period's key decides. A concurrent
+        // insert of the same key waits for the other to commit and then
+        // does nothing, so the period is stored once and the first record
+        // stands. The CHECKs are applied before the key is looked up: a bad
+        // number is refused even for a period already recorded.
+        let recorded = sqlx::query(
+            "INSERT INTO slo_periods (slo, period_start, period_end, objective, good, total)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (slo, period_start) DO NOTHING",
+        )
+        .bind(&period.slo)
+        .bind(period.from.to_sqlx())
+        .bind(period.to.to_sqlx())
+        .bind(period.objective)
+        .bind(period.good)
+        .bind(period.total)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error(String::new))?
+        .rows_affected();
+        Ok(recorded == 1)
+    }
+
+    async fn slo_periods(&self, slo: &str, limit: u32) -> Result<Vec<PeriodRecord>> {
+        let rows = sqlx::query(
+            "SELECT slo, period_start, period_end, objective, good, total FROM slo_periods
+             WHERE slo = $1
+             ORDER BY period_start DESC
+             LIMIT $2",
+        )
+        .bind(slo)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(period_from_row).collect()
     }
 }

@@ -1,7 +1,7 @@
 use crate::{SqliteStore, column, millis, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
-use pagerbound_store::{ObjectiveRecord, ReceivedSliEvents, Result, SliEvents, Slis};
+use pagerbound_store::{ObjectiveRecord, PeriodRecord, ReceivedSliEvents, Result, SliEvents, Slis};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 fn events_from_row(row: &SqliteRow) -> Result<SliEvents> {
@@ -18,6 +18,17 @@ fn objective_from_row(row: &SqliteRow) -> Result<ObjectiveRecord> {
         slo: column(row, "slo")?,
         objective: column(row, "objective")?,
         since: timestamp(column(row, "since")?)?,
+    })
+}
+
+fn period_from_row(row: &SqliteRow) -> Result<PeriodRecord> {
+    Ok(PeriodRecord {
+        slo: column(row, "slo")?,
+        from: timestamp(column(row, "period_start")?)?,
+        to: timestamp(column(row, "period_end")?)?,
+        objective: column(row, "objective")?,
+        good: column(row, "good")?,
+        total: column(row, "total")?,
     })
 }
 
@@ -187,5 +198,43 @@ impl Slis for SqliteStore {
                 .await
                 .map_err(query_error(String::new))?;
         rows.iter().map(objective_from_row).collect()
+    }
+
+    async fn record_slo_period(&self, period: &PeriodRecord) -> Result<bool> {
+        // One statement: the key decides, so two instances recording the
+        // same period store it once and the first record stands. The
+        // CHECKs are applied before the key is looked up: a bad number is
+        // refused even for a period already recorded.
+        let recorded = sqlx::query(
+            "INSERT INTO slo_periods (slo, period_start, period_end, objective, good, total)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (slo, period_start) DO NOTHING",
+        )
+        .bind(&period.slo)
+        .bind(millis(period.from))
+        .bind(millis(period.to))
+        .bind(period.objective)
+        .bind(period.good)
+        .bind(period.total)
+        .execute(&self.writer)
+        .await
+        .map_err(query_error(String::new))?
+        .rows_affected();
+        Ok(recorded == 1)
+    }
+
+    async fn slo_periods(&self, slo: &str, limit: u32) -> Result<Vec<PeriodRecord>> {
+        let rows = sqlx::query(
+            "SELECT slo, period_start, period_end, objective, good, total FROM slo_periods
+             WHERE slo = ?1
+             ORDER BY period_start DESC
+             LIMIT ?2",
+        )
+        .bind(slo)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(query_error(String::new))?;
+        rows.iter().map(period_from_row).collect()
     }
 }

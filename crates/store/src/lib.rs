@@ -43,7 +43,7 @@ pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
 pub use response::{Actor, Outcome, Response};
 pub use secrets::Secrets;
 pub use silences::Silences;
-pub use slis::{ObjectiveRecord, ReceivedSliEvents, SliEvents, Slis};
+pub use slis::{ObjectiveRecord, PeriodRecord, ReceivedSliEvents, SliEvents, Slis};
 pub use tokens::{ApiToken, ApiTokens, NewApiToken};
 
 use async_trait::async_trait;

@@ -15,6 +15,10 @@
 //! The store also keeps each SLO's objectives over time: objectives are
 //! ratcheted, and a past period is judged by the objective then in force,
 //! not by today's.
+//!
+//! And it keeps each SLO's completed periods, with their counts and the
+//! objective then in force: events are pruned once no window needs them,
+//! so a period that is not kept when it completes cannot be judged later.
 
 use crate::Result;
 use async_trait::async_trait;
@@ -47,6 +51,21 @@ pub struct ObjectiveRecord {
     /// The percentage of valid events that must be good, e.g. 99.9.
     pub objective: f64,
     pub since: Timestamp,
+}
+
+/// A completed period of an SLO, as recorded once its events settled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodRecord {
+    pub slo: String,
+    /// The period's start: it identifies the period within its SLO.
+    pub from: Timestamp,
+    /// The period's end (exclusive), after `from`.
+    pub to: Timestamp,
+    /// The objective in force when the period began, in percent.
+    pub objective: f64,
+    /// Good and valid events over the period.
+    pub good: f64,
+    pub total: f64,
 }
 
 #[async_trait]
@@ -108,4 +127,18 @@ pub trait Slis {
     /// Every SLO's objectives, oldest first within each SLO: ordered by
     /// slo, then since.
     async fn objective_history(&self) -> Result<Vec<ObjectiveRecord>>;
+
+    /// Records a completed period, unless one with the same SLO and start is
+    /// already recorded; answers whether it recorded it. The first record
+    /// stands: a second one for the same period (another instance, a
+    /// restart) changes nothing, even with other numbers, and concurrent
+    /// callers record it once (one statement). A count that is negative,
+    /// not finite, or has more good than total events, an objective not
+    /// strictly between 0 and 100, or an end not after the start is
+    /// refused, for a period already recorded too.
+    async fn record_slo_period(&self, period: &PeriodRecord) -> Result<bool>;
+
+    /// The SLO's recorded periods, newest (latest start) first, at most
+    /// `limit`.
+    async fn slo_periods(&self, slo: &str, limit: u32) -> Result<Vec<PeriodRecord>>;
 }

@@ -75,4 +75,8 @@ on_both_backends!(
     sli_objectives_are_kept_per_slo,
     sli_objectives_out_of_range_are_refused,
     sli_objectives_are_recorded_once_by_concurrent_callers,
+    slo_periods_are_recorded_once,
+    slo_periods_are_recorded_once_by_concurrent_callers,
+    slo_periods_are_listed_newest_first,
+    slo_periods_that_cannot_be_are_refused,
 );

@@ -24,6 +24,27 @@ pub struct PeriodCompliance {
     pub budget_remaining: Option<f64>,
 }
 
+impl PeriodCompliance {
+    /// Judges the events of `[from, to)` by `objective` (in percent): the
+    /// one judgement for periods computed from live counts and periods
+    /// read back from the store, so that both are judged alike.
+    pub fn judge(from: Timestamp, to: Timestamp, objective: f64, events: Totals) -> Self {
+        let budget = 1.0 - objective / 100.0;
+        let ratio = events.error_ratio();
+        PeriodCompliance {
+            from,
+            to,
+            objective,
+            events,
+            sli: ratio.map(|r| (1.0 - r) * 100.0),
+            // Met when the error ratio is within the budget, by more than
+            // rounding (99.9 has no exact binary form).
+            met: ratio.map(|r| r <= budget * (1.0 + 1e-9)),
+            budget_remaining: ratio.map(|r| 1.0 - r / budget),
+        }
+    }
+}
+
 /// The objective in force at `at`, from `(since, objective)` changes in
 /// order: the latest at or before `at`; before the first, the first (what
 /// was configured when pagerbound began keeping the history); without
@@ -69,19 +90,7 @@ pub fn last_completed(
     let (from, to) = last_period(slo, now)?;
     let events = counts.between(from, to, now);
     let objective = objective_at(history, from, slo.objective);
-    let budget = 1.0 - objective / 100.0;
-    let ratio = events.error_ratio();
-    Some(PeriodCompliance {
-        from,
-        to,
-        objective,
-        events,
-        sli: ratio.map(|r| (1.0 - r) * 100.0),
-        // Met when the error ratio is within the budget, by more than
-        // rounding (99.9 has no exact binary form).
-        met: ratio.map(|r| r <= budget * (1.0 + 1e-9)),
-        budget_remaining: ratio.map(|r| 1.0 - r / budget),
-    })
+    Some(PeriodCompliance::judge(from, to, objective, events))
 }
 
 #[cfg(test)]
@@ -156,6 +165,57 @@ mod tests {
         // Today's objective would have failed it.
         let strict = last_completed(&slo, &counts, &[], now).expect("a period");
         assert_eq!(strict.met, Some(false));
+    }
+
+    #[test]
+    fn a_period_is_judged_by_its_error_ratio_against_the_budget() {
+        let (from, to) = (at("2026-04-01T00:00:00Z"), at("2026-05-01T00:00:00Z"));
+        // 0.1% errors against a 99.9% objective: met exactly, with
+        // nothing left (99.9 is not exact in binary; rounding must not
+        // fail it).
+        let exact = PeriodCompliance::judge(
+            from,
+            to,
+            99.9,
+            Totals {
+                good: 999.0,
+                total: 1000.0,
+            },
+        );
+        assert_eq!((exact.from, exact.to, exact.objective), (from, to, 99.9));
+        assert_eq!(exact.met, Some(true));
+        assert!((exact.sli.expect("events") - 99.9).abs() < 1e-9);
+        assert!(exact.budget_remaining.expect("events").abs() < 1e-9);
+        // 0.25% errors against a 99.5% objective: half the budget left.
+        let half = PeriodCompliance::judge(
+            from,
+            to,
+            99.5,
+            Totals {
+                good: 9975.0,
+                total: 10_000.0,
+            },
+        );
+        assert_eq!(half.met, Some(true));
+        assert!((half.budget_remaining.expect("events") - 0.5).abs() < 1e-9);
+        // 0.3% errors against a 99.9% objective: missed, overspent twice.
+        let missed = PeriodCompliance::judge(
+            from,
+            to,
+            99.9,
+            Totals {
+                good: 997.0,
+                total: 1000.0,
+            },
+        );
+        assert_eq!(missed.met, Some(false));
+        assert!((missed.budget_remaining.expect("events") + 2.0).abs() < 1e-9);
+        // No events is no data, neither met nor missed.
+        let empty = PeriodCompliance::judge(from, to, 99.9, Totals::default());
+        assert_eq!(
+            (empty.sli, empty.met, empty.budget_remaining),
+            (None, None, None)
+        );
     }
 
     #[test]

@@ -123,6 +123,15 @@ impl EventCounts {
         self.between(from, now, now)
     }
 
+    /// Whether a window from `from`, seen at `now`, is still in the
+    /// counts: [`between`](Self::between) answers all of it (its oldest
+    /// edge rounded as the module says), not what is left of it after its
+    /// oldest events fell out of the rings.
+    pub fn holds(&self, from: Timestamp, now: Timestamp) -> bool {
+        let from = from.as_second();
+        self.fine_answers(from, now) || self.coarse.holds(from)
+    }
+
     /// The slot length a window starting at `from` is counted in, seen at
     /// `now`.
     pub fn resolution(&self, from: Timestamp, now: Timestamp) -> Duration {
@@ -350,6 +359,26 @@ mod tests {
             Duration::from_mins(60)
         );
         assert_eq!(counts.window(week, at(START + 3600)), events(1.0, 2.0));
+    }
+
+    #[test]
+    fn a_window_is_held_until_its_start_falls_out_of_the_rings() {
+        let mut counts = EventCounts::new(Duration::from_mins(2 * 24 * 60));
+        assert!(
+            counts.holds(at(START - 30 * 86_400), at(START)),
+            "no events yet"
+        );
+        counts.add(at(START), events(1.0, 1.0));
+        let now = at(START + 60);
+        assert!(counts.holds(at(START - 10 * 60), now), "by the minute");
+        assert!(counts.holds(at(START - 47 * 3600), now), "by the hour");
+        assert!(
+            !counts.holds(at(START - 4 * 86_400), now),
+            "before the hours kept"
+        );
+        // Later events move the rings on.
+        counts.add(at(START + 3 * 86_400), events(1.0, 1.0));
+        assert!(!counts.holds(at(START), at(START + 3 * 86_400)));
     }
 
     #[test]

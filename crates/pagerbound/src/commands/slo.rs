@@ -182,5 +182,43 @@ async fn show(client: &Client, name: &str) -> Result<ExitCode> {
                 .map_or_else(|| "never".to_owned(), |at| format!("at {at}")),
         );
     }
+    outln!("");
+    let periods: Vec<&Value> = slo["periods"].as_array().into_iter().flatten().collect();
+    if periods.is_empty() {
+        outln!("No completed period on record yet.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "{:<44} {:>9} {:>8} {:<4} BUDGET LEFT",
+        "PERIOD",
+        "OBJECTIVE",
+        "SLI",
+        "MET"
+    );
+    for period in periods {
+        outln!("{}", period_row(period));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One completed period as a row of `slo show`'s table: its bounds, the
+/// objective it is judged by, its SLI, whether it met the objective and
+/// the share of its budget left (`-` without events).
+fn period_row(period: &Value) -> String {
+    let sli = period["sli"]
+        .as_f64()
+        .map_or_else(|| "-".to_owned(), |sli| format!("{sli:.3}%"));
+    let met = match period["met"].as_bool() {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    };
+    format!(
+        "{:<44} {:>8}% {:>8} {:<4} {}",
+        format!("{} to {}", text(&period["from"]), text(&period["to"])),
+        period["objective"],
+        sli,
+        met,
+        percent(&period["budget_remaining"]),
+    )
 }

@@ -419,7 +419,8 @@ impl Pagerbound {
         }
     }
 
-    fn database(&self) -> String {
+    /// The database, as `--database` takes it.
+    pub fn database(&self) -> String {
         format!(
             "sqlite:{}",
             self.data.path().join("pagerbound.db").display()

@@ -1,5 +1,6 @@
 //! SLOs over HTTP: where each stands (budget, burn rates, alerts,
-//! forecasts), one with its series for charts, and pushing SLI events.
+//! forecasts), one with its series for charts and its completed periods,
+//! and pushing SLI events.
 
 use super::schedules::instant;
 use crate::auth::{Auth, need, sender};
@@ -10,7 +11,9 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pagerbound_core::Duration;
-use pagerbound_core::slo::{Evaluation, RatioQueries, Sli, Slo, WindowReading};
+use pagerbound_core::slo::{
+    Evaluation, PeriodCompliance, RatioQueries, Sli, Slo, Totals, WindowReading,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,6 +21,9 @@ use serde_json::{Value, json};
 const MAX_POINTS: u64 = 2_000;
 /// Points in a series when the step is not given.
 const DEFAULT_POINTS: u64 = 200;
+/// Completed periods shown, newest first: two years of a monthly SLO; for
+/// a rolling window, whose period ends every midnight, the last 24 days.
+const PERIODS_SHOWN: u32 = 24;
 
 fn slo<'c>(config: &'c pagerbound_config::Config, name: &str) -> ApiResult<&'c Slo> {
     config.slos.get(name).ok_or_else(|| {
@@ -200,6 +206,22 @@ pub(crate) async fn show(
             .collect::<Vec<_>>()
     );
     shown["last_period"] = json!(state.slos.last_completed(slo, now));
+    // Judged as the live last period is, by the objective recorded with
+    // each: a period recorded once stays judged the same.
+    let periods: Vec<PeriodCompliance> = state
+        .store
+        .slo_periods(&slo.name, PERIODS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let events = Totals {
+                good: p.good,
+                total: p.total,
+            };
+            PeriodCompliance::judge(p.from, p.to, p.objective, events)
+        })
+        .collect();
+    shown["periods"] = json!(periods);
     shown["series"] = json!({
         "from": from,
         "to": to,

@@ -1,7 +1,7 @@
-//! SLI events, and the history of SLO objectives.
+//! SLI events, the history of SLO objectives, and SLOs' completed periods.
 
 use super::*;
-use pagerbound_store::{ObjectiveRecord, ReceivedSliEvents, SliEvents};
+use pagerbound_store::{ObjectiveRecord, PeriodRecord, ReceivedSliEvents, SliEvents};
 
 fn events(slo: &str, minute: &str, good: f64, total: f64) -> SliEvents {
     SliEvents {
@@ -737,5 +737,230 @@ pub async fn sli_objectives_are_recorded_once_by_concurrent_callers(store: &dyn 
         history.iter().map(|r| r.objective).collect::<Vec<_>>(),
         [99.0, 99.5],
         "each change once: {history:?}"
+    );
+}
+
+fn period(slo: &str, from: &str, to: &str, objective: f64, good: f64, total: f64) -> PeriodRecord {
+    PeriodRecord {
+        slo: slo.to_owned(),
+        from: at(from),
+        to: at(to),
+        objective,
+        good,
+        total,
+    }
+}
+
+/// A period is recorded once: the first record stands, exactly as given,
+/// and a second one for the same SLO and start (another instance, a
+/// restart), even with other numbers or another end, changes nothing.
+pub async fn slo_periods_are_recorded_once(store: &dyn Store) {
+    assert!(
+        store
+            .slo_periods("checkout", 24)
+            .await
+            .expect("periods")
+            .is_empty(),
+        "no period has been recorded yet"
+    );
+    // 99.95 and 1/3 are not exactly representable: they come back bit for
+    // bit; instants to the millisecond.
+    let first = period(
+        "checkout",
+        "2026-10-01T00:00:00Z",
+        "2026-11-01T00:00:00.250Z",
+        99.95,
+        1.0 / 3.0,
+        12_345.5,
+    );
+    assert!(
+        store.record_slo_period(&first).await.expect("record"),
+        "the first record of a period is stored"
+    );
+    assert_eq!(
+        store.slo_periods("checkout", 24).await.expect("periods"),
+        std::slice::from_ref(&first)
+    );
+
+    for again in [
+        first.clone(),
+        period(
+            "checkout",
+            "2026-10-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
+            99.0,
+            5.0,
+            10.0,
+        ),
+    ] {
+        assert!(
+            !store.record_slo_period(&again).await.expect("record"),
+            "{again:?} is the same period again"
+        );
+    }
+    assert_eq!(
+        store.slo_periods("checkout", 24).await.expect("periods"),
+        std::slice::from_ref(&first),
+        "the first record stands"
+    );
+
+    assert!(
+        store
+            .record_slo_period(&period(
+                "search",
+                "2026-10-01T00:00:00Z",
+                "2026-11-01T00:00:00Z",
+                99.0,
+                0.0,
+                0.0,
+            ))
+            .await
+            .expect("record"),
+        "the same start is another SLO's own period; no events is a period too"
+    );
+    assert_eq!(
+        store.slo_periods("checkout", 24).await.expect("periods"),
+        [first],
+        "each SLO lists only its own periods"
+    );
+}
+
+/// Instances recording the same period at once record it once.
+pub async fn slo_periods_are_recorded_once_by_concurrent_callers(store: &dyn Store) {
+    let record = |good: f64| {
+        let period = period(
+            "checkout",
+            "2026-10-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
+            99.9,
+            good,
+            1000.0,
+        );
+        async move { store.record_slo_period(&period).await }
+    };
+    let (a, b, c, d, e, f) = tokio::join!(
+        record(991.0),
+        record(992.0),
+        record(993.0),
+        record(994.0),
+        record(995.0),
+        record(996.0)
+    );
+    let recorded = [a, b, c, d, e, f]
+        .into_iter()
+        .map(|r| r.expect("record"))
+        .filter(|&recorded| recorded)
+        .count();
+    assert_eq!(recorded, 1, "one caller records the period");
+    let periods = store.slo_periods("checkout", 24).await.expect("periods");
+    assert_eq!(periods.len(), 1, "{periods:?}");
+}
+
+/// Periods are listed newest first, whatever order they were recorded in,
+/// at most `limit`.
+pub async fn slo_periods_are_listed_newest_first(store: &dyn Store) {
+    let months = [
+        ("2026-08-01T00:00:00Z", "2026-09-01T00:00:00Z", 99.5),
+        ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", 99.9),
+        ("2026-07-01T00:00:00Z", "2026-08-01T00:00:00Z", 99.5),
+        ("2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z", 99.9),
+    ];
+    for (from, to, objective) in months {
+        assert!(
+            store
+                .record_slo_period(&period("checkout", from, to, objective, 990.0, 1000.0))
+                .await
+                .expect("record")
+        );
+    }
+    let starts =
+        |periods: &[PeriodRecord]| -> Vec<Timestamp> { periods.iter().map(|p| p.from).collect() };
+    let all = store.slo_periods("checkout", 24).await.expect("periods");
+    assert_eq!(
+        starts(&all),
+        [
+            at("2026-10-01T00:00:00Z"),
+            at("2026-09-01T00:00:00Z"),
+            at("2026-08-01T00:00:00Z"),
+            at("2026-07-01T00:00:00Z"),
+        ],
+        "newest first"
+    );
+    assert_eq!(
+        all.iter().map(|p| p.objective).collect::<Vec<_>>(),
+        [99.9, 99.9, 99.5, 99.5],
+        "each with its own objective"
+    );
+    assert_eq!(
+        starts(&store.slo_periods("checkout", 2).await.expect("periods")),
+        [at("2026-10-01T00:00:00Z"), at("2026-09-01T00:00:00Z")],
+        "the newest `limit`"
+    );
+    assert!(
+        store
+            .slo_periods("checkout", 0)
+            .await
+            .expect("periods")
+            .is_empty()
+    );
+    assert!(
+        store
+            .slo_periods("search", 24)
+            .await
+            .expect("periods")
+            .is_empty(),
+        "an SLO without periods"
+    );
+}
+
+/// A period with counts that cannot be (negative, not finite, more good
+/// than valid events), an objective not strictly between 0 and 100, or an
+/// end not after its start is refused, whether the period is new or
+/// already recorded, and nothing changes.
+pub async fn slo_periods_that_cannot_be_are_refused(store: &dyn Store) {
+    let kept = period(
+        "checkout",
+        "2026-10-01T00:00:00Z",
+        "2026-11-01T00:00:00Z",
+        99.9,
+        999.0,
+        1000.0,
+    );
+    assert!(store.record_slo_period(&kept).await.expect("record"));
+    let (from, to) = ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z");
+    let mut refused = vec![
+        period("checkout", from, to, 99.9, 3.0, 2.0),
+        period("checkout", from, to, 99.9, -1.0, 2.0),
+        period("checkout", from, to, 99.9, 1.0, -2.0),
+        period("checkout", from, to, 99.9, 1.0, f64::INFINITY),
+        period("checkout", from, to, 99.9, f64::INFINITY, f64::INFINITY),
+        period("checkout", from, to, 99.9, 1.0, f64::NAN),
+        period("checkout", from, to, 99.9, f64::NAN, 2.0),
+        period("checkout", from, from, 99.9, 1.0, 2.0),
+        period("checkout", to, from, 99.9, 1.0, 2.0),
+    ];
+    for objective in [100.0, 0.0, -1.0, 250.0, f64::INFINITY, f64::NAN] {
+        refused.push(period("checkout", from, to, objective, 1.0, 2.0));
+    }
+    let already = refused
+        .iter()
+        .map(|bad| PeriodRecord {
+            from: kept.from,
+            to: if bad.to > bad.from {
+                kept.to
+            } else {
+                kept.from
+            },
+            ..bad.clone()
+        })
+        .collect::<Vec<_>>();
+    for bad in refused.iter().chain(&already) {
+        let result = store.record_slo_period(bad).await;
+        assert!(result.is_err(), "{bad:?} is refused: {result:?}");
+    }
+    assert_eq!(
+        store.slo_periods("checkout", 24).await.expect("periods"),
+        [kept],
+        "nothing refused is stored, and the recorded period is unchanged"
     );
 }
