@@ -50,6 +50,8 @@ pub enum TokenKind {
     Api,
     /// An ingest integration's token.
     Ingest,
+    /// A web UI session, in a cookie.
+    Session,
 }
 
 impl TokenKind {
@@ -57,6 +59,7 @@ impl TokenKind {
         match self {
             TokenKind::Api => "pbt_",
             TokenKind::Ingest => "pbi_",
+            TokenKind::Session => "pbs_",
         }
     }
 }
@@ -98,5 +101,6 @@ mod tests {
         assert!(token.starts_with("pbt_"));
         assert_eq!(token.len(), 4 + 64);
         assert!(format_token(TokenKind::Ingest, [0; 32]).starts_with("pbi_"));
+        assert!(format_token(TokenKind::Session, [0; 32]).starts_with("pbs_"));
     }
 }

@@ -30,6 +30,9 @@ pub enum Command {
     /// Manage API tokens (directly in the database).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Web UI passwords (directly in the database).
+    #[command(subcommand)]
+    User(UserCommand),
     /// Ingest integrations.
     #[command(subcommand)]
     Integration(IntegrationCommand),
@@ -380,6 +383,21 @@ pub enum TokenCommand {
     /// Revoke a token by id.
     Revoke {
         id: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Set the password a user signs in to the web UI with, and the role
+    /// signing in grants. Ends the user's open sessions. The password is
+    /// asked for at a terminal, or read as one line from standard input.
+    SetPassword {
+        /// The user (as named in the configuration).
+        user: String,
+        #[arg(long, value_parser = parse_role, default_value = "responder")]
+        role: Role,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod notify;
 pub mod observe;
 pub mod oncall;
+pub mod passwords;
 pub mod raised;
 pub mod reload;
 pub mod router;

@@ -15,6 +15,7 @@ mod outbox;
 mod overrides;
 mod pages;
 mod secrets;
+mod sign_in;
 mod silences;
 mod slis;
 mod tokens;

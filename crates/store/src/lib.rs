@@ -20,6 +20,7 @@ pub mod overrides;
 pub mod pages;
 pub mod response;
 pub mod secrets;
+pub mod sign_in;
 pub mod silences;
 pub mod slis;
 pub mod tokens;
@@ -42,6 +43,7 @@ pub use overrides::{NewOverride, Overrides, StoredOverride};
 pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
 pub use response::{Actor, Outcome, Response};
 pub use secrets::Secrets;
+pub use sign_in::{NewSession, Session, SignIn, StoredPassword};
 pub use silences::Silences;
 pub use slis::{ObjectiveRecord, PeriodRecord, ReceivedSliEvents, SliEvents, Slis};
 pub use tokens::{ApiToken, ApiTokens, NewApiToken};
@@ -84,6 +86,7 @@ pub trait Store:
     + Handoffs
     + Drills
     + Slis
+    + SignIn
     + Send
     + Sync
     + 'static

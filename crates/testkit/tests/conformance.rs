@@ -36,6 +36,8 @@ on_both_backends!(
     api_tokens_list_in_creation_order,
     api_tokens_revoke_once,
     api_token_use_is_recorded_sparingly,
+    passwords_are_set_and_replaced,
+    sessions_open_expire_and_end,
     alert_ids_are_reserved_once,
     alerts_are_written_in_batches,
     alert_updates_keep_what_they_do_not_change,

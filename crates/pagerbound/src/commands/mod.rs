@@ -11,6 +11,7 @@ mod routes;
 mod serve;
 mod slo;
 mod token;
+mod user;
 
 use crate::cli::{Command, DatabaseArgs};
 use anyhow::{Context, Result};
@@ -25,6 +26,7 @@ pub async fn run(command: Command) -> Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Migrate(args) => migrate::run(args).await,
         Command::Token(command) => token::run(command).await,
+        Command::User(command) => user::run(command).await,
         Command::Integration(command) => integration::run(command),
         Command::Routes(command) => routes::run(command),
         command @ (Command::Oncall { .. } | Command::Shifts { .. } | Command::Override(_)) => {
