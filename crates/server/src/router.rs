@@ -27,6 +27,7 @@ pub(crate) fn body_limit(request: &Request) -> u64 {
 pub fn app(state: AppState) -> Router {
     let limit = state.settings.max_request_body;
     crate::api::routes()
+        .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panicked))

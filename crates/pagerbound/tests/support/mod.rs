@@ -419,6 +419,11 @@ impl Pagerbound {
         }
     }
 
+    /// The configuration directory.
+    pub fn config_path(&self) -> &Path {
+        self.config.path()
+    }
+
     /// The database, as `--database` takes it.
     pub fn database(&self) -> String {
         format!(

@@ -13,7 +13,7 @@ mod maintenance;
 mod notifications;
 mod operate;
 mod pages;
-mod respond;
+pub(crate) mod respond;
 mod schedules;
 mod slos;
 mod status;

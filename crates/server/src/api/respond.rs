@@ -25,11 +25,11 @@ const MAX_SNOOZE: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Notes are for the timeline, not for documents.
 const MAX_NOTE: usize = 10_000;
 
-const PAGE_ACTIONS: [&str; 7] = [
+pub(crate) const PAGE_ACTIONS: [&str; 7] = [
     "ack", "unack", "resolve", "snooze", "note", "reassign", "feedback",
 ];
 /// Tickets are not acknowledged: they wait for working hours.
-const TICKET_ACTIONS: [&str; 4] = ["resolve", "note", "reassign", "feedback"];
+pub(crate) const TICKET_ACTIONS: [&str; 4] = ["resolve", "note", "reassign", "feedback"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,73 +153,133 @@ async fn act(
     bytes: &[u8],
 ) -> ApiResult<Json<Value>> {
     let now = crate::clock::now();
-    let mut feedback = None;
-    let response = match action {
-        "ack" => body::<Empty>(bytes).map(|_| Response::Acknowledge)?,
-        "unack" => body::<Empty>(bytes).map(|_| Response::Unacknowledge)?,
+    let action = match action {
+        "ack" => body::<Empty>(bytes).map(|_| Action::respond(Response::Acknowledge))?,
+        "unack" => body::<Empty>(bytes).map(|_| Action::respond(Response::Unacknowledge))?,
         "resolve" => {
             let resolve: ResolveBody = body(bytes)?;
-            feedback = resolve.feedback.map(FeedbackBody::check).transpose()?;
-            Response::Resolve
+            Action::Respond {
+                response: Response::Resolve,
+                feedback: resolve.feedback.map(FeedbackBody::check).transpose()?,
+            }
         }
         "snooze" => {
             let snooze: SnoozeBody = parse_json(bytes)?;
-            let length: Duration = snooze.length.parse().map_err(|e| {
-                ApiError::bad_request(format!(
-                    "`for`: `{}` is not a duration ({e}); write e.g. 30m or 2h",
-                    snooze.length
-                ))
-            })?;
-            if length == Duration::ZERO || length > MAX_SNOOZE {
-                return Err(ApiError::bad_request(format!(
-                    "`for` must be more than 0 and at most {MAX_SNOOZE}"
-                )));
-            }
-            Response::Snooze {
-                until: now + length.to_signed(),
-            }
+            Action::respond(snooze_for(&snooze.length, now)?)
         }
         "note" => {
             let note: NoteBody = parse_json(bytes)?;
-            let text = note.text.trim();
-            if text.is_empty() || text.len() > MAX_NOTE {
-                return Err(ApiError::bad_request(format!(
-                    "`text` must not be empty nor longer than {MAX_NOTE} bytes"
-                )));
-            }
-            Response::Note {
-                text: text.to_owned(),
-            }
+            Action::respond(note_of(&note.text)?)
         }
         "reassign" => {
             let reassign: ReassignBody = parse_json(bytes)?;
-            if !state
-                .config
-                .current()
-                .config
-                .users
-                .contains_key(&reassign.to)
-            {
-                return Err(ApiError::bad_request(format!(
-                    "`to`: there is no user `{}` in the configuration",
-                    reassign.to
-                )));
-            }
-            Response::Reassign { to: reassign.to }
+            Action::respond(reassign_to(state, reassign.to)?)
         }
         "feedback" => {
             let given: FeedbackBody = parse_json(bytes)?;
-            let feedback = given.check()?;
+            Action::Feedback(given.check()?)
+        }
+        other => {
+            return Err(ApiError::not_found(format!("no action `{other}`")));
+        }
+    };
+    perform(state, by, id, action, now).await?;
+    describe(state, id).await.map(Json)
+}
+
+/// What a person does to a page or ticket, checked and ready to apply;
+/// the API and the web UI each build one from what they were sent.
+pub(crate) enum Action {
+    Respond {
+        response: Response,
+        /// Given with a resolution.
+        feedback: Option<Feedback>,
+    },
+    Feedback(Feedback),
+}
+
+impl Action {
+    pub(crate) fn respond(response: Response) -> Self {
+        Action::Respond {
+            response,
+            feedback: None,
+        }
+    }
+}
+
+/// A snooze for `length` (`30m`, `2h`) from `now`.
+pub(crate) fn snooze_for(length: &str, now: jiff::Timestamp) -> ApiResult<Response> {
+    let parsed: Duration = length.trim().parse().map_err(|e| {
+        ApiError::bad_request(format!(
+            "`for`: `{length}` is not a duration ({e}); write e.g. 30m or 2h"
+        ))
+    })?;
+    if parsed == Duration::ZERO || parsed > MAX_SNOOZE {
+        return Err(ApiError::bad_request(format!(
+            "`for` must be more than 0 and at most {MAX_SNOOZE}"
+        )));
+    }
+    Ok(Response::Snooze {
+        until: now + parsed.to_signed(),
+    })
+}
+
+/// A note for the timeline.
+pub(crate) fn note_of(text: &str) -> ApiResult<Response> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > MAX_NOTE {
+        return Err(ApiError::bad_request(format!(
+            "`text` must not be empty nor longer than {MAX_NOTE} bytes"
+        )));
+    }
+    Ok(Response::Note {
+        text: text.to_owned(),
+    })
+}
+
+/// A reassignment to a configured user.
+pub(crate) fn reassign_to(state: &AppState, to: String) -> ApiResult<Response> {
+    if !state.config.current().config.users.contains_key(&to) {
+        return Err(ApiError::bad_request(format!(
+            "`to`: there is no user `{to}` in the configuration"
+        )));
+    }
+    Ok(Response::Reassign { to })
+}
+
+/// Feedback on whether a page was actionable.
+pub(crate) fn feedback_of(
+    actionable: bool,
+    reason: Option<String>,
+    text: Option<String>,
+) -> ApiResult<Feedback> {
+    FeedbackBody {
+        actionable,
+        reason,
+        text,
+    }
+    .check()
+}
+
+/// Applies `action` to page `id` by `by`: 404 without such a page, 409 if
+/// it makes no sense for the page as it is; then wakes the notifier.
+pub(crate) async fn perform(
+    state: &AppState,
+    by: &str,
+    id: i64,
+    action: Action,
+    now: jiff::Timestamp,
+) -> ApiResult<()> {
+    let (response, feedback) = match action {
+        Action::Feedback(feedback) => {
             state
                 .store
                 .give_feedback(id, &feedback, by, now)
                 .await?
                 .ok_or_else(|| no_such(id))?;
-            return describe(state, id).await.map(Json);
+            return Ok(());
         }
-        other => {
-            return Err(ApiError::not_found(format!("no action `{other}`")));
-        }
+        Action::Respond { response, feedback } => (response, feedback),
     };
     let page = state.store.page(id).await?.ok_or_else(|| no_such(id))?;
     if let Some(why) = response.refusal(&page) {
@@ -234,7 +294,7 @@ async fn act(
         state.store.give_feedback(id, &feedback, by, now).await?;
     }
     state.notifier.wake();
-    describe(state, id).await.map(Json)
+    Ok(())
 }
 
 fn no_such(id: i64) -> ApiError {

@@ -1,3 +1,31 @@
-//! The web UI: server-rendered pages for the on-call person.
+//! The web UI: server-rendered pages for the on-call person, in a browser
+//! tab or on a phone at 3 a.m.
 //!
-//! Filled by the web UI issue.
+//! Pages are askama templates compiled into the binary; the stylesheet
+//! and a vendored htmx are served from `/assets/`. Every view that only
+//! reads works without JavaScript; with it, htmx makes buttons answer in
+//! place. Every page needs a session ([`session`]) except the sign-in form;
+//! every form carries a CSRF token.
+
+pub mod assets;
+pub mod error;
+mod now;
+mod pages;
+pub mod session;
+mod sign_in;
+pub mod templates;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(now::now))
+        .route("/pages", get(pages::list))
+        .route("/pages/{id}", get(pages::show))
+        .route("/pages/{id}/{action}", post(pages::act))
+        .route("/login", get(sign_in::form).post(sign_in::submit))
+        .route("/logout", post(sign_in::sign_out))
+        .route("/assets/{file}", get(assets::asset))
+}

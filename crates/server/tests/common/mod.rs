@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use pagerbound_config::DatabaseLocation;
 use pagerbound_core::Role;
 use pagerbound_server::{ServeOptions, Server};
