@@ -128,7 +128,38 @@ test('on a phone, Now and a page fit the screen and ack is in reach', async () =
   assert.ok(box, 'the ack button is shown');
   assert.ok(box.x >= 0 && box.x + box.width <= 390, `ack is within the screen's width: ${JSON.stringify(box)}`);
   assert.ok(box.height >= 44, `ack is big enough for a thumb: ${box.height}px`);
+  if (process.env.PB_SCREENSHOTS) {
+    await page.screenshot({ path: `${process.env.PB_SCREENSHOTS}/phone-page.png`, fullPage: true });
+    await page.goto(`${base}/`);
+    await page.screenshot({ path: `${process.env.PB_SCREENSHOTS}/phone-now.png`, fullPage: true });
+    await page.goto(`${base}/pages/${id}`);
+  }
   await ack.tap();
   await page.locator('#page-state', { hasText: 'acknowledged' }).waitFor();
+  await context.close();
+});
+
+test('a responder adds an override in the schedule view', async () => {
+  const { context, page } = await signedIn('bob');
+  const schedule = process.env.PB_SCHEDULE;
+  await page.getByRole('link', { name: 'Schedules' }).click();
+  await page.getByRole('link', { name: schedule }).click();
+  await page.waitForURL(`${base}/schedules/${schedule}`);
+  // Far enough ahead that no earlier test's override is in the way.
+  await page.getByLabel('Who covers').selectOption('carol');
+  await page.getByLabel(/^From/).fill('2027-03-10T08:00');
+  await page.getByLabel(/^Until/).fill('2027-03-10T20:00');
+  await page.getByLabel('Note').fill('covering for a dentist visit');
+  await page.getByRole('button', { name: 'Add override' }).click();
+  await page.waitForURL(/date=2027-03-10/);
+  const override = page.locator('.calendar .shift.override', { hasText: 'carol' });
+  await override.first().waitFor();
+  assert.match(await override.first().innerText(), /08:00–20:00 carol/);
+  // The week view shows the layers too, told apart from the override.
+  assert.ok(await page.locator('.calendar .shift.layer').count() > 0);
+  assert.match(await page.locator('a.feed').getAttribute('href'), /calendar\.ics\?token=/);
+  if (process.env.PB_SCREENSHOTS) {
+    await page.screenshot({ path: `${process.env.PB_SCREENSHOTS}/schedule-week.png`, fullPage: true });
+  }
   await context.close();
 });

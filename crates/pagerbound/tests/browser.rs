@@ -139,6 +139,8 @@ fn the_web_ui_works_in_chromium() {
         .env("PB_SLO", "checkout-availability")
         .env("PB_SCHEDULE", "payments-primary")
         .env("PB_CHROMIUM", chromium)
+        // Set PB_SCREENSHOTS=DIR to keep screenshots of the pages to look at.
+        .envs(std::env::var_os("PB_SCREENSHOTS").map(|dir| ("PB_SCREENSHOTS", dir)))
         .output()
         .expect("run node --test");
     assert!(

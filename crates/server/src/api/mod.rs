@@ -14,7 +14,7 @@ mod notifications;
 mod operate;
 mod pages;
 pub(crate) mod respond;
-mod schedules;
+pub(crate) mod schedules;
 mod slos;
 mod status;
 mod tokens;

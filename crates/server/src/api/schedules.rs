@@ -264,41 +264,88 @@ pub(crate) async fn add_overrides(
             "send between 1 and {MAX_OVERRIDES_PER_REQUEST} overrides"
         )));
     }
-    let mut new = Vec::with_capacity(posted.len());
-    for (index, o) in posted.into_iter().enumerate() {
-        let at = |message: String| ApiError::bad_request(format!("override {index}: {message}"));
-        if !config.users.contains_key(&o.user) {
-            return Err(at(format!("user `{}` is not defined", o.user)));
-        }
-        let start = parse_timestamp("start", Some(&o.start))
-            .map_err(at)?
-            .ok_or_else(|| at("start is required".to_owned()))?;
-        let end = parse_timestamp("end", Some(&o.end))
-            .map_err(at)?
-            .ok_or_else(|| at("end is required".to_owned()))?;
-        if end <= start {
-            return Err(at(format!("end ({end}) must be after start ({start})")));
-        }
-        if end.duration_since(start) > MAX_RANGE {
-            return Err(at("an override may last at most 366 days".to_owned()));
-        }
-        new.push(NewOverride {
-            schedule: schedule.name.clone(),
-            user: o.user,
-            start,
-            end,
-            created_by: auth.caller.user.clone(),
-            note: o.note.filter(|n| !n.is_empty()),
-        });
+    let new = posted
+        .into_iter()
+        .enumerate()
+        .map(|(index, o)| {
+            let start = parse_timestamp("start", Some(&o.start)).map_err(ApiError::bad_request);
+            let end = parse_timestamp("end", Some(&o.end)).map_err(ApiError::bad_request);
+            let (start, end) = match (start, end) {
+                (Ok(start), Ok(end)) => (start, end),
+                (Err(e), _) | (_, Err(e)) => {
+                    return Err(ApiError::bad_request(format!(
+                        "override {index}: {}",
+                        e.message()
+                    )));
+                }
+            };
+            new_override(
+                config,
+                schedule,
+                &auth.caller.user,
+                o.user,
+                start,
+                end,
+                o.note,
+            )
+            .map_err(|e| ApiError::bad_request(format!("override {index}: {}", e.message())))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let stored = store_overrides(&state, &new).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!(stored))))
+}
+
+/// An override of `schedule` checked against the configuration: a known
+/// user, a start and an end in order, at most a year and a day long.
+pub(crate) fn new_override(
+    config: &Config,
+    schedule: &Schedule,
+    by: &str,
+    user: String,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    note: Option<String>,
+) -> ApiResult<NewOverride> {
+    if !config.users.contains_key(&user) {
+        return Err(ApiError::bad_request(format!(
+            "user `{user}` is not defined"
+        )));
     }
-    let stored: Vec<StoredOverride> = state.store.add_overrides(&new, crate::clock::now()).await?;
+    let start = start.ok_or_else(|| ApiError::bad_request("start is required"))?;
+    let end = end.ok_or_else(|| ApiError::bad_request("end is required"))?;
+    if end <= start {
+        return Err(ApiError::bad_request(format!(
+            "end ({end}) must be after start ({start})"
+        )));
+    }
+    if end.duration_since(start) > MAX_RANGE {
+        return Err(ApiError::bad_request(
+            "an override may last at most 366 days",
+        ));
+    }
+    Ok(NewOverride {
+        schedule: schedule.name.clone(),
+        user,
+        start,
+        end,
+        created_by: by.to_owned(),
+        note: note.filter(|n| !n.trim().is_empty()),
+    })
+}
+
+/// Stores overrides made together, all or none, and logs each.
+pub(crate) async fn store_overrides(
+    state: &AppState,
+    new: &[NewOverride],
+) -> ApiResult<Vec<StoredOverride>> {
+    let stored = state.store.add_overrides(new, crate::clock::now()).await?;
     for o in &stored {
         tracing::info!(
             schedule = %o.schedule, user = %o.user, start = %o.start, end = %o.end,
             by = %o.created_by, "Override added."
         );
     }
-    Ok((StatusCode::CREATED, axum::Json(json!(stored))))
+    Ok(stored)
 }
 
 /// `DELETE /api/v1/overrides/{id}`.

@@ -11,6 +11,7 @@ pub mod assets;
 pub mod error;
 mod now;
 mod pages;
+mod schedules;
 pub mod session;
 mod sign_in;
 pub mod templates;
@@ -25,6 +26,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/pages", get(pages::list))
         .route("/pages/{id}", get(pages::show))
         .route("/pages/{id}/{action}", post(pages::act))
+        .route("/schedules", get(schedules::list))
+        .route("/schedules/{name}", get(schedules::show))
+        .route("/schedules/{name}/overrides", post(schedules::add_override))
+        .route(
+            "/schedules/{name}/overrides/{id}/remove",
+            post(schedules::remove_override),
+        )
         .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/logout", post(sign_in::sign_out))
         .route("/assets/{file}", get(assets::asset))
