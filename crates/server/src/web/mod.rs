@@ -8,6 +8,7 @@
 //! every form carries a CSRF token.
 
 pub mod assets;
+mod config;
 pub mod error;
 mod now;
 mod pages;
@@ -33,6 +34,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/schedules/{name}/overrides/{id}/remove",
             post(schedules::remove_override),
         )
+        .route("/config", get(config::show))
+        .route("/config/reload", post(config::reload))
         .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/logout", post(sign_in::sign_out))
         .route("/assets/{file}", get(assets::asset))

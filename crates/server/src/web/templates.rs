@@ -10,13 +10,14 @@ use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Role;
 
 /// The navigation: address, label, and the key pages mark themselves with.
-pub const NAV: [(&str, &str, &str); 6] = [
+pub const NAV: [(&str, &str, &str); 7] = [
     ("/", "Now", "now"),
     ("/pages", "Pages", "pages"),
     ("/alerts", "Alerts", "alerts"),
     ("/silences", "Silences", "silences"),
     ("/schedules", "Schedules", "schedules"),
     ("/slos", "SLOs", "slos"),
+    ("/config", "Config", "config"),
 ];
 
 /// The frame of a signed-in page.
