@@ -406,6 +406,16 @@ impl Engine {
                 tracing::error!(error = %error, "Could not purge old history.");
             }
         }
+        // Expired web sessions are refused anyway; this keeps the table
+        // from growing with every sign-in.
+        match self.store.prune_sessions(now).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "Expired web sessions removed."),
+            Err(error) => {
+                self.metrics.database_errors.inc();
+                tracing::error!(error = %error, "Could not remove expired web sessions.");
+            }
+        }
     }
 
     /// Wakes snoozed pages whose snooze ended: back to triggered (with a
