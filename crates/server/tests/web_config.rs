@@ -19,17 +19,27 @@ async fn the_page_shows_files_and_a_refused_reload(backend: Backend) {
     }
     assert!(page.body.contains("generation 1"), "{}", page.body);
     assert!(page.body.contains("none since the server started"));
-    assert!(!page.body.contains("Reload the configuration"), "admins only");
+    assert!(
+        !page.body.contains("Reload the configuration"),
+        "admins only"
+    );
     let refused = bob.submit("/config/reload", &[]).await;
     assert_eq!(refused.status, 403, "a responder does not reload");
 
-    test.write_config(&[("services.yaml", "services:\n  - name: checkout\n    team: nobody\n")]);
+    test.write_config(&[(
+        "services.yaml",
+        "services:\n  - name: checkout\n    team: nobody\n",
+    )]);
     let mut alice = Browser::signed_in(&test, "alice", Role::Admin).await;
     alice.get("/config").await;
     let reloaded = alice.submit("/config/reload", &[]).await;
     assert_eq!(reloaded.status, 303);
     let page = alice.get("/config").await;
-    assert!(page.body.contains("was refused with 1 error(s)"), "{}", page.body);
+    assert!(
+        page.body.contains("was refused with 1 error(s)"),
+        "{}",
+        page.body
+    );
     assert!(
         page.body.contains("services.yaml:3:"),
         "the error names file and line: {}",
@@ -38,7 +48,10 @@ async fn the_page_shows_files_and_a_refused_reload(backend: Backend) {
     assert!(page.body.contains("nobody"), "{}", page.body);
     assert!(page.body.contains("generation 1"), "the running one stays");
 
-    test.write_config(&[("services.yaml", "services:\n  - name: checkout\n    team: payments\n")]);
+    test.write_config(&[(
+        "services.yaml",
+        "services:\n  - name: checkout\n    team: payments\n",
+    )]);
     alice.submit("/config/reload", &[]).await;
     let page = alice.get("/config").await;
     assert!(page.body.contains("generation 2"), "{}", page.body);

@@ -15,7 +15,7 @@ mod operate;
 mod pages;
 pub(crate) mod respond;
 pub(crate) mod schedules;
-mod slos;
+pub(crate) mod slos;
 mod status;
 mod tokens;
 

@@ -25,7 +25,7 @@ const DEFAULT_POINTS: u64 = 200;
 /// a rolling window, whose period ends every midnight, the last 24 days.
 const PERIODS_SHOWN: u32 = 24;
 
-fn slo<'c>(config: &'c pagerbound_config::Config, name: &str) -> ApiResult<&'c Slo> {
+pub(crate) fn slo<'c>(config: &'c pagerbound_config::Config, name: &str) -> ApiResult<&'c Slo> {
     config.slos.get(name).ok_or_else(|| {
         ApiError::not_found(format!(
             "no SLO `{name}`; SLOs are defined under `slos:` in the configuration"
@@ -158,24 +158,24 @@ pub(crate) struct SeriesQuery {
     step: Option<String>,
 }
 
-/// `GET /api/v1/slos/{name}?from=&to=&step=`: one SLO, with its series.
-pub(crate) async fn show(
-    _auth: Auth<need::Viewer>,
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(query): Query<SeriesQuery>,
-) -> ApiResult<axum::Json<Value>> {
-    let config = state.config.current();
-    let slo = slo(&config.config, &name)?;
-    let now = crate::clock::now();
+/// The range and step of an SLO's series, checked: `from` defaults to the
+/// start of the SLO window that ends at `to`, `to` to `now`, and `step`
+/// to a 200th of the range. Shared with the web UI's charts.
+pub(crate) fn series_range(
+    slo: &Slo,
+    from: Option<&str>,
+    to: Option<&str>,
+    step: Option<&str>,
+    now: jiff::Timestamp,
+) -> ApiResult<(jiff::Timestamp, jiff::Timestamp, Duration)> {
     let bad = ApiError::bad_request;
-    let to = instant("to", query.to.as_deref())?.unwrap_or(now);
-    let from = instant("from", query.from.as_deref())?.unwrap_or_else(|| slo.window.start(to));
+    let to = instant("to", to)?.unwrap_or(now);
+    let from = instant("from", from)?.unwrap_or_else(|| slo.window.start(to));
     if to <= from {
         return Err(bad(format!("to ({to}) must be after from ({from})")));
     }
     let range_millis = to.duration_since(from).as_millis().max(0) as u64;
-    let step = match &query.step {
+    let step = match step {
         Some(text) => text
             .parse::<Duration>()
             .map_err(|e| bad(format!("step: {e}")))?,
@@ -192,6 +192,26 @@ pub(crate) async fn show(
             "from..to in steps of {step} is more than {MAX_POINTS} points; ask for a longer step"
         )));
     }
+    Ok((from, to, step))
+}
+
+/// `GET /api/v1/slos/{name}?from=&to=&step=`: one SLO, with its series.
+pub(crate) async fn show(
+    _auth: Auth<need::Viewer>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<SeriesQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    let config = state.config.current();
+    let slo = slo(&config.config, &name)?;
+    let now = crate::clock::now();
+    let (from, to, step) = series_range(
+        slo,
+        query.from.as_deref(),
+        query.to.as_deref(),
+        query.step.as_deref(),
+        now,
+    )?;
     let mut shown = view(
         slo,
         state.slos.evaluation(&slo.name).as_ref(),

@@ -39,7 +39,9 @@ impl ConfigPage {
     }
 
     fn when(&self, at: &Timestamp) -> String {
-        self.chrome.as_ref().map_or_else(String::new, |c| c.when(at))
+        self.chrome
+            .as_ref()
+            .map_or_else(String::new, |c| c.when(at))
     }
 
     fn is_admin(&self) -> bool {

@@ -8,6 +8,7 @@
 //! every form carries a CSRF token.
 
 pub mod assets;
+pub mod chart;
 mod config;
 pub mod error;
 mod now;
@@ -15,6 +16,7 @@ mod pages;
 mod schedules;
 pub mod session;
 mod sign_in;
+mod slos;
 pub mod templates;
 
 use crate::state::AppState;
@@ -34,6 +36,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/schedules/{name}/overrides/{id}/remove",
             post(schedules::remove_override),
         )
+        .route("/slos", get(slos::list))
+        .route("/slos/{name}", get(slos::show))
         .route("/config", get(config::show))
         .route("/config/reload", post(config::reload))
         .route("/login", get(sign_in::form).post(sign_in::submit))
