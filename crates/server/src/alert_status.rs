@@ -95,6 +95,12 @@ impl StatusContext {
         &self.config.config
     }
 
+    /// The silences active now, which [`Self::status`] names by id: the
+    /// web UI shows their comments beside the alerts they mute.
+    pub fn active_silences(&self) -> &[Silence] {
+        &self.silences
+    }
+
     /// An alert as pagerbound's own API shows it: the stored alert, whether
     /// it fires, and its status.
     pub fn describe(&self, alert: &StoredAlert) -> serde_json::Value {

@@ -30,7 +30,7 @@ fn am_time(at: Timestamp) -> String {
 const NO_END: &str = "0001-01-01T00:00:00.000Z";
 /// Expired silences are still listed for this long, as Alertmanager keeps
 /// them for its default data retention.
-const EXPIRED_SILENCES_SHOWN: SignedDuration = SignedDuration::from_hours(120);
+pub(crate) const EXPIRED_SILENCES_SHOWN: SignedDuration = SignedDuration::from_hours(120);
 
 /// The pairs of a query string, repeated keys included (`filter=a&filter=b`).
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -305,9 +305,7 @@ fn gettable_silence(silence: &Silence, now: Timestamp) -> Value {
 }
 
 /// `POST /api/v2/silences`: creates a silence, or updates one given by
-/// id. As in Alertmanager, a silence that cannot change in place (an
-/// active one with new matchers, say) is expired and replaced by a new one
-/// with a new id.
+/// id (see [`save_silence`]).
 pub(crate) async fn post_silence(
     auth: Auth<need::Responder>,
     State(state): State<AppState>,
@@ -330,16 +328,52 @@ pub(crate) async fn post_silence(
             .map_err(ApiError::bad_request)?
             .ok_or_else(|| ApiError::bad_request(format!("{field} is required")))
     };
-    let mut silence = Silence {
-        id: uuid_v4(rand::random()),
+    let request = SilenceRequest {
+        id: posted.id,
         matchers: Matchers(matchers),
         starts_at: parse("startsAt", &posted.starts_at)?,
         ends_at: parse("endsAt", &posted.ends_at)?,
         created_by: posted.created_by,
         comment: posted.comment,
+    };
+    let id = save_silence(&state, request, &auth.caller.user, now).await?;
+    Ok(axum::Json(json!({ "silenceID": id })))
+}
+
+/// A silence as someone asked for it, before it is checked: what the API
+/// and the web UI's silence form both make, so that both save silences
+/// by the same rules.
+#[derive(Debug)]
+pub(crate) struct SilenceRequest {
+    /// The silence to update, if any.
+    pub id: Option<String>,
+    pub matchers: Matchers,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub created_by: String,
+    pub comment: String,
+}
+
+/// Checks and saves a silence; answers its id. As in Alertmanager, a
+/// silence that cannot change in place (an active one with new matchers,
+/// say) is expired and replaced by a new one with a new id. `by` is who
+/// asked, for the log.
+pub(crate) async fn save_silence(
+    state: &AppState,
+    request: SilenceRequest,
+    by: &str,
+    now: Timestamp,
+) -> ApiResult<String> {
+    let mut silence = Silence {
+        id: uuid_v4(rand::random()),
+        matchers: request.matchers,
+        starts_at: request.starts_at,
+        ends_at: request.ends_at,
+        created_by: request.created_by,
+        comment: request.comment,
         updated_at: now,
     };
-    let existing = match posted.id.as_deref().filter(|id| !id.is_empty()) {
+    let existing = match request.id.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => Some(
             state
                 .store
@@ -369,8 +403,8 @@ pub(crate) async fn post_silence(
     silence.validate(now).map_err(ApiError::bad_request)?;
     state.store.save_silence(&silence).await?;
     state.engine.silences_changed();
-    tracing::info!(id = %silence.id, by = %auth.caller.user, matchers = %silence.matchers, "Silence saved.");
-    Ok(axum::Json(json!({ "silenceID": silence.id })))
+    tracing::info!(id = %silence.id, by = %by, matchers = %silence.matchers, "Silence saved.");
+    Ok(silence.id)
 }
 
 /// `GET /api/v2/silences`: current silences and recently expired ones,
@@ -435,24 +469,37 @@ pub(crate) async fn get_silence(
     Ok(axum::Json(gettable_silence(&silence, crate::clock::now())))
 }
 
-/// `DELETE /api/v2/silence/{id}`: expires the silence (expiring an expired
-/// one changes nothing).
+/// `DELETE /api/v2/silence/{id}`: expires the silence (see
+/// [`expire_silence`]).
 pub(crate) async fn delete_silence(
     auth: Auth<need::Responder>,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    expire_silence(&state, &id, &auth.caller.user, crate::clock::now()).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Expires silence `id` now, for the API and the web UI alike. Expiring an
+/// expired silence changes nothing; answers whether anything changed.
+pub(crate) async fn expire_silence(
+    state: &AppState,
+    id: &str,
+    by: &str,
+    now: Timestamp,
+) -> ApiResult<bool> {
     let mut silence = state
         .store
-        .silence(&id)
+        .silence(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("silence {id} not found")))?;
-    if silence.expire(crate::clock::now()) {
-        state.store.save_silence(&silence).await?;
-        state.engine.silences_changed();
-        tracing::info!(id = %id, by = %auth.caller.user, "Silence expired.");
+    if !silence.expire(now) {
+        return Ok(false);
     }
-    Ok(StatusCode::OK)
+    state.store.save_silence(&silence).await?;
+    state.engine.silences_changed();
+    tracing::info!(id = %id, by = %by, "Silence expired.");
+    Ok(true)
 }
 
 /// `GET /api/v2/status`.

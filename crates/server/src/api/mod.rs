@@ -1,7 +1,7 @@
 //! The HTTP API: health, metrics and reload at the root, Alertmanager's
 //! API under `/api/v2`, pagerbound's own under `/api/v1`.
 
-mod alertmanager;
+pub(crate) mod alertmanager;
 mod alerts;
 mod config;
 mod drills;

@@ -7,6 +7,7 @@
 //! place. Every page needs a session ([`session`]) except the sign-in form;
 //! every form carries a CSRF token.
 
+mod alerts;
 pub mod assets;
 pub mod chart;
 mod config;
@@ -16,6 +17,7 @@ mod pages;
 mod schedules;
 pub mod session;
 mod sign_in;
+mod silences;
 mod slos;
 pub mod templates;
 
@@ -36,6 +38,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/schedules/{name}/overrides/{id}/remove",
             post(schedules::remove_override),
         )
+        .route("/alerts", get(alerts::list))
+        .route("/silences", get(silences::list).post(silences::create))
+        .route("/silences/new", get(silences::form).post(silences::preview))
+        .route("/silences/{id}/expire", post(silences::expire))
         .route("/slos", get(slos::list))
         .route("/slos/{name}", get(slos::show))
         .route("/config", get(config::show))
