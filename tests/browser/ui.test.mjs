@@ -143,7 +143,8 @@ test('a responder adds an override in the schedule view', async () => {
   const { context, page } = await signedIn('bob');
   const schedule = process.env.PB_SCHEDULE;
   await page.getByRole('link', { name: 'Schedules' }).click();
-  await page.getByRole('link', { name: schedule }).click();
+  await page.waitForURL(`${base}/schedules`);
+  await page.locator('main').getByRole('link', { name: schedule }).click();
   await page.waitForURL(`${base}/schedules/${schedule}`);
   // Far enough ahead that no earlier test's override is in the way.
   await page.getByLabel('Who covers').selectOption('carol');
@@ -161,5 +162,58 @@ test('a responder adds an override in the schedule view', async () => {
   if (process.env.PB_SCREENSHOTS) {
     await page.screenshot({ path: `${process.env.PB_SCREENSHOTS}/schedule-week.png`, fullPage: true });
   }
+  await context.close();
+});
+
+test('an SLO shows its error-budget chart', async () => {
+  const { context, page } = await signedIn('carol');
+  const slo = process.env.PB_SLO;
+  await page.getByRole('link', { name: 'SLOs' }).click();
+  await page.waitForURL(`${base}/slos`);
+  await page.getByRole('link', { name: slo }).click();
+  await page.waitForURL(`${base}/slos/${slo}`);
+  const chart = page.getByRole('img', { name: /Error budget remaining/ });
+  await chart.waitFor();
+  const box = await chart.boundingBox();
+  assert.ok(box && box.width > 200 && box.height > 80, `the chart is drawn: ${JSON.stringify(box)}`);
+  // Axes a person can read: titled, with units.
+  assert.match(await chart.innerHTML(), /budget remaining, %/);
+  if (process.env.PB_SCREENSHOTS) {
+    await page.screenshot({ path: `${process.env.PB_SCREENSHOTS}/slo.png`, fullPage: true });
+  }
+  // The pushed events are drawn: a line, or a dot where a point stands
+  // alone (an hour of events in a 30-day window).
+  assert.ok(
+    await chart.locator('path.line, .dots circle').count() > 0,
+    await chart.innerHTML(),
+  );
+  await context.close();
+});
+
+test('a responder creates a silence after previewing what it silences', async () => {
+  const { context, page } = await signedIn('bob');
+  await page.getByRole('link', { name: 'Silences' }).click();
+  await page.waitForURL(`${base}/silences`);
+  await page.goto(`${base}/silences/new`);
+  await page.locator('textarea[name="matchers"]').fill('alertname="CheckoutBurn"');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const preview = page.locator('#preview');
+  await preview.getByText('It would silence 1 alert firing now').waitFor();
+  const listed = await preview.innerText();
+  assert.match(listed, /CheckoutBurn/);
+  assert.doesNotMatch(listed, /CheckoutLatencyBurn/, 'only what the matchers match');
+  // The preview was swapped in place: what was typed is still there.
+  assert.equal(await page.locator('textarea[name="matchers"]').inputValue(), 'alertname="CheckoutBurn"');
+  await page.locator('input[name="duration"]').fill('2h');
+  await page.locator('textarea[name="comment"]').fill('deploying the fix');
+  await page.getByRole('button', { name: 'Create silence' }).click();
+  await page.waitForURL(/\/silences#.+/);
+  const id = new URL(page.url()).hash.slice(1);
+  const silence = page.locator(`li[id="${id}"]`);
+  assert.match(await silence.innerText(), /deploying the fix/);
+  await page.goto(`${base}/alerts?state=silenced`);
+  const silenced = await page.locator('main').innerText();
+  assert.match(silenced, /CheckoutBurn/);
+  assert.match(silenced, /deploying the fix/);
   await context.close();
 });

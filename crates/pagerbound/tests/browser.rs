@@ -127,6 +127,20 @@ fn the_web_ui_works_in_chromium() {
     let admin = server.create_token("alice", "admin");
     let page = open_page(&server, &ingest, &admin, "CheckoutBurn");
     let phone_page = open_page(&server, &ingest, &admin, "CheckoutLatencyBurn");
+    // An hour of checkout requests, 1% of them failing, for the SLO's chart.
+    let now = jiff::Timestamp::now().as_second();
+    let events: Vec<String> = (1..=60)
+        .map(|minutes| {
+            let at = jiff::Timestamp::from_second(now - minutes * 60).expect("instant");
+            format!(r#"{{"timestamp": "{at}", "good": 990, "total": 1000}}"#)
+        })
+        .collect();
+    let (status, text) = server.post(
+        "/api/v1/slis/checkout-availability/events",
+        &format!("Bearer {ingest}"),
+        &format!("[{}]", events.join(",")),
+    );
+    assert_eq!(status, 202, "{text}");
 
     let output = Command::new(node)
         .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
