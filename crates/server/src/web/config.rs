@@ -4,7 +4,7 @@
 //! reload from here, as with `POST /-/reload` or SIGHUP.
 
 use super::error::WebResult;
-use super::session::{SignedIn, WebForm, from_htmx};
+use super::session::{NoFields, SignedIn, WebForm, from_htmx};
 use super::templates::{Chrome, ago, html};
 use crate::auth::need;
 use crate::reload::ReloadOutcome;
@@ -16,7 +16,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use pagerbound_config::Diagnostic;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "config.html")]
@@ -91,15 +90,12 @@ fn page(state: &AppState, chrome: Chrome) -> Response {
     })
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// `POST /config/reload` (admins): reads the configuration again; the page
 /// then shows how it went.
 pub async fn reload(
     State(state): State<AppState>,
     headers: HeaderMap,
-    WebForm { signed_in, .. }: WebForm<need::Admin, Nothing>,
+    WebForm { signed_in, .. }: WebForm<need::Admin, NoFields>,
 ) -> WebResult<Response> {
     tracing::info!(user = %signed_in.user, "Configuration reload requested from the web UI.");
     state.config.reload().await;

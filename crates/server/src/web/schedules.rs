@@ -4,7 +4,7 @@
 //! and the iCalendar link to subscribe to.
 
 use super::error::WebResult;
-use super::session::{SignedIn, WebForm};
+use super::session::{NoFields, SignedIn, WebForm};
 use super::templates::{Chrome, html};
 use crate::api::schedules::{new_override, schedule, store_overrides};
 use crate::auth::need;
@@ -409,14 +409,11 @@ pub async fn add_override(
         .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// `POST /schedules/{name}/overrides/{id}/remove`.
 pub async fn remove_override(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, i64)>,
-    WebForm { signed_in, .. }: WebForm<need::Responder, Nothing>,
+    WebForm { signed_in, .. }: WebForm<need::Responder, NoFields>,
 ) -> WebResult<Response> {
     let removed = state
         .store

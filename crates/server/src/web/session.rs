@@ -181,6 +181,10 @@ struct CsrfField {
     csrf: Option<String>,
 }
 
+/// A form with nothing but its CSRF token (sign out, expire, remove).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
 /// A form posted by a signed-in person holding role `N`, with a valid CSRF
 /// token: what every state-changing request of the UI goes through.
 pub struct WebForm<N, T> {

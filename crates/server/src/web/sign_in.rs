@@ -2,7 +2,8 @@
 
 use super::error::{WebResult, local_path};
 use super::session::{
-    SESSION_COOKIE, SIGN_IN_COOKIE, WebForm, check_csrf, clear, cookie, random_hex, set_cookie,
+    NoFields, SESSION_COOKIE, SIGN_IN_COOKIE, WebForm, check_csrf, clear, cookie, random_hex,
+    set_cookie,
 };
 use super::templates::{Chrome, render};
 use crate::auth::need;
@@ -142,13 +143,10 @@ pub async fn submit(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// `POST /logout`: ends the session, here and in the store.
 pub async fn sign_out(
     State(state): State<AppState>,
-    WebForm { signed_in, .. }: WebForm<need::Viewer, Nothing>,
+    WebForm { signed_in, .. }: WebForm<need::Viewer, NoFields>,
 ) -> WebResult<Response> {
     state.store.end_session(&signed_in.digest).await?;
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, "/login")]).into_response();

@@ -9,7 +9,7 @@
 //! silence's place in the list (`/silences#ID`), where the browser scrolls.
 
 use super::error::{WebError, WebResult};
-use super::session::{SignedIn, WebForm, from_htmx};
+use super::session::{NoFields, SignedIn, WebForm, from_htmx};
 use super::templates::{Chrome, ago, html};
 use crate::api::alertmanager::{
     EXPIRED_SILENCES_SHOWN, SilenceRequest, expire_silence, save_silence,
@@ -472,10 +472,6 @@ pub async fn create(
         Err(error) => Err(WebError::from(error)),
     }
 }
-
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct NoFields {}
 
 /// `POST /silences/{id}/expire`.
 pub async fn expire(
