@@ -161,7 +161,10 @@ pub async fn now(State(state): State<AppState>, signed_in: SignedIn) -> WebResul
         now,
         drill,
         on_call,
-        sections: [("Yours", mine), ("Everyone's", others)],
+        sections: [
+            ("Your open pages and tickets", mine),
+            ("Other open pages and tickets", others),
+        ],
         slos,
         ending,
     }))
