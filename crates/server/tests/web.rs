@@ -274,6 +274,28 @@ async fn assets_are_served_without_a_session(backend: Backend) {
     assert_eq!(htmx.status, 200);
     assert!(htmx.body.starts_with("var htmx="));
     assert_eq!(browser.get("/assets/nothing.js").await.status, 404);
+
+    // Compressed for browsers that ask (all do): htmx is a third its size.
+    let zipped = test
+        .client
+        .get(test.url("/assets/htmx.min.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        zipped
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().expect("ascii")),
+        Some("gzip")
+    );
+    let size = zipped.bytes().await.expect("body").len();
+    assert!(
+        size * 3 < htmx.body.len(),
+        "{size} bytes gzipped of {}",
+        htmx.body.len()
+    );
 }
 
 on_both_backends!(

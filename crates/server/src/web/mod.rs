@@ -24,6 +24,7 @@ pub mod templates;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -49,4 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/logout", post(sign_in::sign_out))
         .route("/assets/{file}", get(assets::asset))
+        // Pages and assets shrink to a quarter or less; only the UI's
+        // answers are compressed, the API's stay as they were measured.
+        .layer(CompressionLayer::new())
 }
