@@ -7,7 +7,7 @@
 use super::error::WebResult;
 use super::session::SignedIn;
 use super::silences::{new_silence_link, parse_matcher_text};
-use super::templates::{Chrome, ago, html};
+use super::templates::{Chrome, Frame, framed, html};
 use crate::alert_status::{AlertStatus, State as AlertState, StatusContext};
 use crate::state::AppState;
 use askama::Template;
@@ -85,7 +85,6 @@ pub struct AlertRow {
 #[template(path = "alerts.html")]
 struct AlertsPage {
     chrome: Option<Chrome>,
-    now: Timestamp,
     filter: String,
     state: String,
     since: String,
@@ -102,25 +101,9 @@ struct AlertsPage {
     ranges: [(&'static str, &'static str); 4],
 }
 
+framed!(AlertsPage);
+
 impl AlertsPage {
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-
-    fn can_respond(&self) -> bool {
-        self.chrome.as_ref().is_some_and(Chrome::can_respond)
-    }
-
-    fn same(&self, value: &str, option: &str) -> bool {
-        value == option
-    }
-
     fn alertname<'a>(&self, labels: &'a Labels) -> &'a str {
         labels.get("alertname").unwrap_or("(no alertname)")
     }
@@ -204,7 +187,6 @@ pub async fn list(
     let now = crate::clock::now();
     let mut page = AlertsPage {
         chrome: Some(Chrome::new(&state, &signed_in, "alerts")),
-        now,
         filter: query.filter.unwrap_or_default(),
         state: query.state.unwrap_or_else(|| "firing".to_owned()),
         since: query.since.unwrap_or_else(|| "24h".to_owned()),

@@ -5,7 +5,7 @@
 
 use super::error::WebResult;
 use super::session::{NoFields, SignedIn, WebForm, from_htmx};
-use super::templates::{Chrome, ago, html};
+use super::templates::{Chrome, Frame, framed, html};
 use crate::auth::need;
 use crate::reload::ReloadOutcome;
 use crate::state::AppState;
@@ -21,7 +21,6 @@ use pagerbound_config::Diagnostic;
 #[template(path = "config.html")]
 struct ConfigPage {
     chrome: Option<Chrome>,
-    now: Timestamp,
     path: String,
     files: Vec<String>,
     loaded_at: Timestamp,
@@ -32,27 +31,7 @@ struct ConfigPage {
     counts: Vec<(&'static str, usize)>,
 }
 
-impl ConfigPage {
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-
-    fn is_admin(&self) -> bool {
-        self.chrome
-            .as_ref()
-            .is_some_and(|c| c.role.allows(pagerbound_core::Role::Admin))
-    }
-
-    fn csrf(&self) -> &str {
-        self.chrome.as_ref().map_or("", |c| c.csrf.as_str())
-    }
-}
+framed!(ConfigPage);
 
 /// `GET /config`.
 pub async fn show(State(state): State<AppState>, signed_in: SignedIn) -> WebResult<Response> {
@@ -75,7 +54,6 @@ fn page(state: &AppState, chrome: Chrome) -> Response {
     ];
     html(&ConfigPage {
         chrome: Some(chrome),
-        now: crate::clock::now(),
         path: state.config.path().display().to_string(),
         files: config
             .files

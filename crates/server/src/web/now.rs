@@ -5,7 +5,7 @@
 
 use super::error::WebResult;
 use super::session::SignedIn;
-use super::templates::{Chrome, ago, html};
+use super::templates::{Chrome, Frame, framed, html};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -48,7 +48,6 @@ pub struct Ending {
 #[template(path = "now.html")]
 struct NowPage {
     chrome: Option<Chrome>,
-    now: Timestamp,
     drill: Option<pagerbound_store::Drill>,
     on_call: Vec<OnCallRow>,
     /// Open pages and tickets: the person's own, then everyone else's.
@@ -57,17 +56,7 @@ struct NowPage {
     ending: Vec<Ending>,
 }
 
-impl NowPage {
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-}
+framed!(NowPage);
 
 /// `GET /`.
 pub async fn now(State(state): State<AppState>, signed_in: SignedIn) -> WebResult<Response> {
@@ -158,7 +147,6 @@ pub async fn now(State(state): State<AppState>, signed_in: SignedIn) -> WebResul
     let drill = running_drill(&state, now).await?;
     Ok(html(&NowPage {
         chrome: Some(Chrome::new(&state, &signed_in, "now")),
-        now,
         drill,
         on_call,
         sections: [

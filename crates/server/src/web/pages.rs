@@ -7,7 +7,7 @@
 
 use super::error::WebResult;
 use super::session::{SignedIn, WebForm, from_htmx};
-use super::templates::{Chrome, ago, html};
+use super::templates::{Chrome, Frame, framed, html};
 use crate::alert_status::{AlertStatus, StatusContext};
 use crate::api::respond::{
     Action, PAGE_ACTIONS, TICKET_ACTIONS, feedback_of, note_of, perform, reassign_to, snooze_for,
@@ -54,7 +54,6 @@ pub struct ListQuery {
 #[template(path = "pages.html")]
 struct ListPage {
     chrome: Option<Chrome>,
-    now: Timestamp,
     pages: Vec<Page>,
     state: String,
     class: String,
@@ -65,16 +64,7 @@ struct ListPage {
     limit: u32,
 }
 
-impl ListPage {
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
-    /// Whether a filter's value is this option, to mark it selected.
-    fn same(&self, value: &str, option: &str) -> bool {
-        value == option
-    }
-}
+framed!(ListPage);
 
 /// `GET /pages`.
 pub async fn list(
@@ -148,7 +138,6 @@ pub async fn list(
         .collect();
     Ok(html(&ListPage {
         chrome: Some(Chrome::new(&state, &signed_in, "pages")),
-        now,
         pages,
         state: state_filter,
         class: query.class.unwrap_or_default(),
@@ -190,21 +179,9 @@ struct DetailPage {
     actions: &'static [&'static str],
 }
 
+framed!(DetailPage);
+
 impl DetailPage {
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-
-    fn can_respond(&self) -> bool {
-        self.chrome.as_ref().is_some_and(Chrome::can_respond)
-    }
-
     /// Whether `action` is offered: the class has it, and it would change
     /// something now.
     fn offers(&self, action: &str) -> bool {

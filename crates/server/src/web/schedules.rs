@@ -5,7 +5,7 @@
 
 use super::error::WebResult;
 use super::session::{NoFields, SignedIn, WebForm};
-use super::templates::{Chrome, html};
+use super::templates::{Chrome, Frame, framed, html};
 use crate::api::schedules::{new_override, schedule, store_overrides};
 use crate::auth::need;
 use crate::error::ApiError;
@@ -39,13 +39,7 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-impl ListPage {
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-}
+framed!(ListPage);
 
 /// `GET /schedules`.
 pub async fn list(State(state): State<AppState>, signed_in: SignedIn) -> WebResult<Response> {
@@ -132,21 +126,9 @@ struct CalendarPage {
     form: OverrideForm,
 }
 
+framed!(CalendarPage);
+
 impl CalendarPage {
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-
-    fn can_respond(&self) -> bool {
-        self.chrome.as_ref().is_some_and(Chrome::can_respond)
-    }
-
-    fn csrf(&self) -> &str {
-        self.chrome.as_ref().map_or("", |c| c.csrf.as_str())
-    }
-
     fn view(&self) -> &'static str {
         if self.month_view { "month" } else { "week" }
     }

@@ -10,7 +10,7 @@
 
 use super::error::{WebError, WebResult};
 use super::session::{NoFields, SignedIn, WebForm, from_htmx};
-use super::templates::{Chrome, ago, html};
+use super::templates::{Chrome, Frame, framed, html};
 use crate::api::alertmanager::{
     EXPIRED_SILENCES_SHOWN, SilenceRequest, expire_silence, save_silence,
 };
@@ -107,29 +107,9 @@ struct ListPage {
     expired_days: i64,
 }
 
+framed!(ListPage);
+
 impl ListPage {
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-
-    fn can_respond(&self) -> bool {
-        self.chrome.as_ref().is_some_and(Chrome::can_respond)
-    }
-
-    fn csrf(&self) -> &str {
-        self.chrome.as_ref().map_or("", |c| c.csrf.as_str())
-    }
-
-    fn same(&self, value: &str, option: &str) -> bool {
-        value == option
-    }
-
     fn can_expire(&self, silence: &Silence) -> bool {
         silence.state(self.now) != SilenceState::Expired
     }
@@ -247,11 +227,9 @@ struct FormPage {
     limit: usize,
 }
 
-impl FormPage {
-    fn csrf(&self) -> &str {
-        self.chrome.as_ref().map_or("", |c| c.csrf.as_str())
-    }
+framed!(FormPage);
 
+impl FormPage {
     /// The person's time zone, in which times without an offset are read.
     fn zone(&self) -> String {
         self.chrome

@@ -9,7 +9,7 @@
 use super::chart::{Chart, Rule, figure};
 use super::error::WebResult;
 use super::session::SignedIn;
-use super::templates::{Chrome, ago, html};
+use super::templates::{Chrome, Frame, ago, framed, html};
 use crate::api::slos::{series_range, slo as find_slo};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -56,6 +56,8 @@ struct ListPage {
     chrome: Option<Chrome>,
     slos: Vec<ListRow>,
 }
+
+framed!(ListPage);
 
 impl ListPage {
     fn state_label(&self, state: &str) -> &'static str {
@@ -147,7 +149,6 @@ pub struct RaisedRow {
 #[template(path = "slo.html")]
 struct ShowPage {
     chrome: Option<Chrome>,
-    now: Timestamp,
     slo: Slo,
     source: String,
     evaluation: Option<Evaluation>,
@@ -161,17 +162,9 @@ struct ShowPage {
     raised: Vec<RaisedRow>,
 }
 
+framed!(ShowPage);
+
 impl ShowPage {
-    fn when(&self, at: &Timestamp) -> String {
-        self.chrome
-            .as_ref()
-            .map_or_else(String::new, |c| c.when(at))
-    }
-
-    fn ago(&self, at: &Timestamp) -> String {
-        ago(at, &self.now)
-    }
-
     fn state(&self) -> &'static str {
         self.evaluation
             .as_ref()
@@ -260,7 +253,6 @@ pub async fn show(
     let raised = raised_alerts(&state, slo, now).await?;
 
     Ok(html(&ShowPage {
-        now,
         source: match &slo.sli {
             Sli::Push => "pushed events".to_owned(),
             Sli::Probe { probe } => format!("probe {probe}"),

@@ -30,6 +30,8 @@ pub struct Chrome {
     pub nav: &'static str,
     /// The person's own time zone: times are shown in it.
     pub time_zone: TimeZone,
+    /// When the page was made: "5m ago" is counted from it.
+    pub now: Timestamp,
 }
 
 impl Chrome {
@@ -51,6 +53,7 @@ impl Chrome {
             csrf: signed_in.csrf.clone(),
             nav,
             time_zone,
+            now: crate::clock::now(),
         }
     }
 
@@ -70,6 +73,57 @@ impl Chrome {
         self.role.allows(Role::Responder)
     }
 }
+
+/// What the templates of signed-in pages call, from their frame: times in
+/// the person's zone, what their role allows, the CSRF token for forms.
+/// Every page template has a `chrome` field; [`framed!`] implements this
+/// for them.
+pub trait Frame {
+    fn frame(&self) -> Option<&Chrome>;
+
+    /// An instant in the person's time zone.
+    fn when(&self, at: &Timestamp) -> String {
+        self.frame().map_or_else(String::new, |c| c.when(at))
+    }
+
+    /// How long ago (or from now) an instant is.
+    fn ago(&self, at: &Timestamp) -> String {
+        self.frame().map_or_else(String::new, |c| ago(at, &c.now))
+    }
+
+    fn can_respond(&self) -> bool {
+        self.frame().is_some_and(Chrome::can_respond)
+    }
+
+    fn is_admin(&self) -> bool {
+        self.frame().is_some_and(|c| c.role.allows(Role::Admin))
+    }
+
+    /// The token the page's forms carry.
+    fn csrf(&self) -> &str {
+        self.frame().map_or("", |c| c.csrf.as_str())
+    }
+
+    /// Whether a filter's value is this option, to mark it selected
+    /// (templates cannot compare a `String` with a `&&str`).
+    fn same(&self, value: &str, option: &str) -> bool {
+        value == option
+    }
+}
+
+/// Implements [`Frame`] for page templates with a `chrome` field.
+macro_rules! framed {
+    ($($page:ty),+ $(,)?) => {
+        $(
+            impl $crate::web::templates::Frame for $page {
+                fn frame(&self) -> Option<&$crate::web::templates::Chrome> {
+                    self.chrome.as_ref()
+                }
+            }
+        )+
+    };
+}
+pub(crate) use framed;
 
 /// A page for a failure.
 #[derive(Template)]
