@@ -79,7 +79,7 @@ impl EngineState for SqliteStore {
                 })
             })
             .collect();
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO alert_groups (key, route, service, class, labels, created_at, next_flush_at,
                                        last_notified_at, notified, page_id)
              SELECT json_extract(value, '$.k'), json_extract(value, '$.r'), json_extract(value, '$.s'),
@@ -92,23 +92,27 @@ impl EngineState for SqliteStore {
                  last_notified_at = excluded.last_notified_at, notified = excluded.notified,
                  page_id = excluded.page_id",
         )
-        .bind(to_json(&rows)?)
-        .execute(&self.writer)
-        .await
-        .map_err(query_error(String::new))?;
-        Ok(())
+        .bind(to_json(&rows)?);
+        // Groups are derived from the alerts: see `Relaxed`.
+        let mut relaxed = self.relaxed().await?;
+        query
+            .execute(&mut *relaxed.conn)
+            .await
+            .map_err(query_error(String::new))?;
+        relaxed.restore().await
     }
 
     async fn delete_groups(&self, keys: &[String]) -> Result<()> {
         if keys.is_empty() {
             return Ok(());
         }
+        let mut relaxed = self.relaxed().await?;
         sqlx::query("DELETE FROM alert_groups WHERE key IN (SELECT value FROM json_each(?1))")
             .bind(to_json(&keys)?)
-            .execute(&self.writer)
+            .execute(&mut *relaxed.conn)
             .await
             .map_err(query_error(String::new))?;
-        Ok(())
+        relaxed.restore().await
     }
 
     async fn groups(&self) -> Result<Vec<StoredGroup>> {

@@ -5,6 +5,11 @@
 //! reads through a small pool of read-only connections that WAL lets run
 //! beside the writer. Commits use `synchronous = FULL`: an answer that says
 //! "accepted" means the data is on disk.
+//!
+//! State the engine derives from those alerts (groups, the pages they open,
+//! the notifications planned and their delivery) is committed without
+//! waiting for the disk ([`Relaxed`]): each commit of it would otherwise
+//! add an fsync to the path from an alert to the person paged.
 
 mod alerts;
 mod drills;
@@ -44,7 +49,57 @@ pub struct SqliteStore {
     counters: std::sync::Mutex<Option<alerts::Counters>>,
 }
 
+/// The writer connection set to `synchronous = NORMAL` for the state the
+/// engine derives from durable alerts: its commits do not wait for the
+/// disk. Such a commit survives a crash of the process (it is in the WAL
+/// already); a power loss may lose the last few of them, and the engine
+/// derives them again from the alerts after the restart (at worst a
+/// notification is sent twice, which its idempotency key allows for). The
+/// WAL is written in order, so the next `FULL` commit (an alert, an ack)
+/// makes every earlier relaxed one durable too.
+///
+/// [`restore`](Relaxed::restore) sets the connection back to `FULL`; a
+/// `Relaxed` dropped without it (an error, a cancelled request) closes the
+/// connection instead, so that no later commit runs relaxed by mistake.
+pub(crate) struct Relaxed {
+    pub(crate) conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    restored: bool,
+}
+
+impl Relaxed {
+    /// Back to `FULL`, for whoever uses the writer next.
+    pub(crate) async fn restore(mut self) -> Result<()> {
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *self.conn)
+            .await
+            .map_err(query_error(String::new))?;
+        self.restored = true;
+        Ok(())
+    }
+}
+
+impl Drop for Relaxed {
+    fn drop(&mut self) {
+        if !self.restored {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
 impl SqliteStore {
+    /// The writer for derived state: see [`Relaxed`].
+    pub(crate) async fn relaxed(&self) -> Result<Relaxed> {
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+            .map_err(query_error(String::new))?;
+        Ok(Relaxed {
+            conn,
+            restored: false,
+        })
+    }
+
     /// Opens (creating if needed) the database file. Does not migrate.
     pub async fn open(path: &Path) -> Result<Self> {
         let base = SqliteConnectOptions::new()
@@ -148,4 +203,41 @@ where
     use sqlx::Row;
     row.try_get(name)
         .map_err(|e| StoreError::Corrupt(format!("column `{name}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous(store: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.writer)
+            .await
+            .expect("read the setting")
+    }
+
+    /// FULL is 2, NORMAL 1.
+    #[tokio::test]
+    async fn relaxed_commits_leave_the_writer_at_full() {
+        let dir = tempfile::tempdir().expect("directory");
+        let store = SqliteStore::open(&dir.path().join("test.db"))
+            .await
+            .expect("open");
+        assert_eq!(synchronous(&store).await, 2);
+
+        let mut relaxed = store.relaxed().await.expect("relaxed");
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *relaxed.conn)
+            .await
+            .expect("read");
+        assert_eq!(level, 1, "relaxed while it is held");
+        relaxed.restore().await.expect("restore");
+        assert_eq!(synchronous(&store).await, 2, "restored");
+
+        // Dropped without being restored (an error, a cancelled request):
+        // the connection is closed, and the next one starts at FULL.
+        let dropped = store.relaxed().await.expect("relaxed");
+        drop(dropped);
+        assert_eq!(synchronous(&store).await, 2, "never left relaxed");
+    }
 }

@@ -48,13 +48,16 @@ impl SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
+        // Delivery bookkeeping: see `Relaxed`. Lost to a power loss, a
+        // notification is sent again.
+        let mut relaxed = self.relaxed().await?;
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(to_json(ids)?)
             .bind(millis(at))
-            .execute(&self.writer)
+            .execute(&mut *relaxed.conn)
             .await
             .map_err(query_error(String::new))?;
-        Ok(())
+        relaxed.restore().await
     }
 }
 
@@ -103,9 +106,9 @@ impl Outbox for SqliteStore {
         notices: &[i64],
         at: Timestamp,
     ) -> Result<()> {
-        let mut tx = self
-            .writer
-            .begin()
+        // Planned from page events already committed: see `Relaxed`.
+        let mut relaxed = self.relaxed().await?;
+        let mut tx = sqlx::Connection::begin(&mut *relaxed.conn)
             .await
             .map_err(query_error(String::new))?;
         for n in notifications {
@@ -144,7 +147,8 @@ impl Outbox for SqliteStore {
             .await
             .map_err(query_error(String::new))?;
         }
-        tx.commit().await.map_err(query_error(String::new))
+        tx.commit().await.map_err(query_error(String::new))?;
+        relaxed.restore().await
     }
 
     async fn record_notice(
@@ -205,18 +209,20 @@ impl Outbox for SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
-        sqlx::query(
+        let query = sqlx::query(
             "UPDATE notifications
              SET state = 'sending', attempts = attempts + 1, bundle = ?3, updated_at = ?2
              WHERE id IN (SELECT value FROM json_each(?1))",
         )
         .bind(to_json(ids)?)
         .bind(millis(at))
-        .bind(bundle)
-        .execute(&self.writer)
-        .await
-        .map_err(query_error(String::new))?;
-        Ok(())
+        .bind(bundle);
+        let mut relaxed = self.relaxed().await?;
+        query
+            .execute(&mut *relaxed.conn)
+            .await
+            .map_err(query_error(String::new))?;
+        relaxed.restore().await
     }
 
     async fn record_delivered(&self, ids: &[i64], at: Timestamp) -> Result<()> {

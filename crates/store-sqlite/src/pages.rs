@@ -139,13 +139,15 @@ impl SqliteStore {
 #[async_trait]
 impl Pages for SqliteStore {
     async fn open_page(&self, page: &NewPage) -> Result<Page> {
-        let mut tx = self
-            .writer
-            .begin()
+        // The engine opens pages from groups of committed alerts: see
+        // `Relaxed`.
+        let mut relaxed = self.relaxed().await?;
+        let mut tx = sqlx::Connection::begin(&mut *relaxed.conn)
             .await
             .map_err(query_error(String::new))?;
         let opened = self.insert_page(&mut tx, page).await?;
         tx.commit().await.map_err(query_error(String::new))?;
+        relaxed.restore().await?;
         Ok(opened)
     }
 
