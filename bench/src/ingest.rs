@@ -496,7 +496,7 @@ fn spread_text(spread: &Spread) -> String {
 }
 
 /// A number rounded to an integer, with thousands separators.
-fn thousands(value: f64) -> String {
+pub fn thousands(value: f64) -> String {
     let rounded = value.round();
     let digits = format!("{}", rounded.abs() as u64);
     let mut out = String::new();

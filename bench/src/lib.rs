@@ -17,3 +17,4 @@ pub mod slo_prometheus;
 pub mod slos;
 pub mod stats;
 pub mod target;
+pub mod web;

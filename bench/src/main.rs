@@ -9,6 +9,7 @@ use pagerbound_bench::ingest::{self, IngestBenchOptions, LoadShape, PreparedWork
 use pagerbound_bench::latency::{self, LatencyOptions};
 use pagerbound_bench::pagerbound::{self, Database, PagerboundOptions};
 use pagerbound_bench::target::TargetSpec;
+use pagerbound_bench::web::{self, WebOptions};
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -42,6 +43,56 @@ enum Command {
     /// rules (`slo export-rules`), beside pagerbound's evaluation of the
     /// same SLOs.
     SloPrometheus(ComputeArgs),
+    /// Writes a history of 100,000 alerts and 10,000 pages and tickets,
+    /// then measures the web UI's server time (Now, the alert search, the
+    /// list of pages) from a signed-in client, on SQLite and PostgreSQL.
+    Web(WebArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct WebArgs {
+    /// The whole path briefly: 10,000 alerts, 1,000 pages, 1 run of 20
+    /// requests per view.
+    #[arg(long)]
+    quick: bool,
+    /// Runs per figure, each a fresh server (default 3, or 1 with --quick).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Timed requests per view and run (default 500, or 20 with --quick).
+    #[arg(long)]
+    requests: Option<usize>,
+    /// Print the reports as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// The pagerbound executable (default: the workspace's release build).
+    #[arg(long)]
+    pagerbound: Option<std::path::PathBuf>,
+    /// PostgreSQL admin URL; the history gets a database of its own in it.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// Databases to measure on (default: both).
+    #[arg(long = "database", value_enum)]
+    databases: Vec<WebDatabase>,
+    /// Also write the tables into this markdown file's web section.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<std::path::PathBuf>,
+    /// Write the last answer of each view into this directory, to see
+    /// what was measured.
+    #[arg(long, value_name = "DIR")]
+    answers: Option<std::path::PathBuf>,
+    /// Measure only this view (repeatable; default: all).
+    #[arg(long = "view", value_parser = clap::builder::PossibleValuesParser::new(web::VIEW_KEYS))]
+    views: Vec<String>,
+    /// Append every timed request (database, run, view, when, how long)
+    /// to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    samples: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum WebDatabase {
+    Sqlite,
+    Postgres,
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,6 +335,59 @@ async fn main() -> Result<()> {
             );
             show(&args, &report, &table, "slo-prometheus", &how)?;
         }
+        Command::Web(args) => {
+            let mut options = if args.quick {
+                WebOptions::quick()
+            } else {
+                WebOptions::full()
+            };
+            if let Some(runs) = args.runs {
+                options.runs = runs.max(1);
+            }
+            if let Some(requests) = args.requests {
+                options.requests = requests.max(1);
+            }
+            options.answers = args.answers.clone();
+            options.only = args.views.clone();
+            options.samples = args.samples.clone();
+            let binary = args
+                .pagerbound
+                .clone()
+                .unwrap_or_else(pagerbound::default_binary);
+            let databases = if args.databases.is_empty() {
+                vec![WebDatabase::Sqlite, WebDatabase::Postgres]
+            } else {
+                args.databases.clone()
+            };
+            let postgres_version = if databases.contains(&WebDatabase::Postgres) {
+                Some(pagerbound::postgres_version(&args.postgres)?)
+            } else {
+                None
+            };
+            let mut reports = Vec::new();
+            for database in databases {
+                let database = match database {
+                    WebDatabase::Sqlite => Database::Sqlite,
+                    WebDatabase::Postgres => Database::Postgres {
+                        admin_url: args.postgres.clone(),
+                    },
+                };
+                let report = web::run(&binary, &database, &options).await?;
+                if !args.json {
+                    // As each database finishes: a full run takes minutes.
+                    println!("{}", web::render(&report));
+                }
+                reports.push(report);
+            }
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            }
+            if let Some(path) = &args.markdown {
+                let section = web_section(&reports, args.quick, postgres_version.as_deref());
+                pagerbound_bench::markdown::write_section(path, "web", &section)?;
+                eprintln!("wrote the web figures into {}", path.display());
+            }
+        }
         Command::NotifyLatency(args) => {
             let mut options = if args.quick {
                 LatencyOptions::quick()
@@ -380,6 +484,33 @@ fn ingest_section(
         section.push('\n');
     }
     section.push_str(&ingest::render_comparison(reports));
+    section.push_str("```\n");
+    section
+}
+
+/// The web section of BENCHMARKS.md: where and when, then a table per
+/// database.
+fn web_section(reports: &[web::WebReport], quick: bool, postgres_version: Option<&str>) -> String {
+    let mut section = format!(
+        "Measured {} on {}.\n",
+        jiff::Zoned::now().date(),
+        pagerbound_bench::markdown::machine()
+    );
+    if let Some(version) = postgres_version {
+        section.push_str(&format!(
+            "PostgreSQL {version} on the same machine, default settings.\n"
+        ));
+    }
+    if quick {
+        section.push_str("\n**A --quick run: a tenth of the history, not figures to compare.**\n");
+    }
+    section.push_str("\n```text\n");
+    for (i, report) in reports.iter().enumerate() {
+        if i > 0 {
+            section.push('\n');
+        }
+        section.push_str(&web::render(report));
+    }
     section.push_str("```\n");
     section
 }

@@ -35,6 +35,12 @@ pub struct PagerboundOptions {
     /// A webhook that alerts with a `probe` label page, for the
     /// notification latency benchmark; everything else is still logged.
     pub probe_webhook: Option<String>,
+    /// A configuration to run with instead of the generated one (the web
+    /// UI benchmark brings services, schedules and SLOs of its own).
+    pub config: Option<String>,
+    /// A database URL already prepared (of `database`'s kind), used as it
+    /// is and kept after the run, instead of a fresh empty one.
+    pub existing_database: Option<String>,
 }
 
 impl PagerboundOptions {
@@ -48,6 +54,8 @@ impl PagerboundOptions {
             group_interval: Duration::from_secs(300),
             ready_timeout: Duration::from_secs(60),
             probe_webhook: None,
+            config: None,
+            existing_database: None,
         }
     }
 }
@@ -90,20 +98,20 @@ impl Pagerbound {
             .context("creating a temporary directory")?;
         let config = dir.path().join("config");
         std::fs::create_dir(&config).context("creating the config directory")?;
-        std::fs::write(config.join("pagerbound.yaml"), config_yaml(options))
+        let yaml = options
+            .config
+            .clone()
+            .unwrap_or_else(|| config_yaml(options));
+        std::fs::write(config.join("pagerbound.yaml"), yaml)
             .context("writing the configuration")?;
-        let (database, postgres) = match &options.database {
-            Database::Sqlite => (
+        let (database, postgres) = match (&options.existing_database, &options.database) {
+            (Some(url), _) => (url.clone(), None),
+            (None, Database::Sqlite) => (
                 format!("sqlite:{}", dir.path().join("pagerbound.db").display()),
                 None,
             ),
-            Database::Postgres { admin_url } => {
-                let name = format!("pagerbound_bench_{}_{}", std::process::id(), rand_suffix());
-                psql(
-                    admin_url,
-                    &format!("CREATE DATABASE {name} TEMPLATE template0"),
-                )?;
-                let url = replace_database(admin_url, &name)?;
+            (None, Database::Postgres { admin_url }) => {
+                let (url, name) = create_postgres_database(admin_url)?;
                 (url, Some((admin_url.clone(), name)))
             }
         };
@@ -190,10 +198,7 @@ impl Drop for Pagerbound {
     fn drop(&mut self) {
         process::terminate(&mut self.child, Duration::from_secs(10));
         if let Some((admin_url, name)) = &self.postgres {
-            let _ = psql(
-                admin_url,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+            drop_postgres_database(admin_url, name);
         }
     }
 }
@@ -257,13 +262,33 @@ fn create_token(binary: &Path, config: &Path, database: &str) -> Result<String> 
         .to_owned())
 }
 
+/// Creates an empty database for one run; answers its URL and its name.
+pub fn create_postgres_database(admin_url: &str) -> Result<(String, String)> {
+    let name = format!("pagerbound_bench_{}_{}", std::process::id(), rand_suffix());
+    psql(
+        admin_url,
+        &format!("CREATE DATABASE {name} TEMPLATE template0"),
+    )?;
+    Ok((replace_database(admin_url, &name)?, name))
+}
+
+/// Drops a database [`create_postgres_database`] made, even while a
+/// server that was killed still holds connections to it. Best effort: it
+/// runs on drop, where a failure has nowhere to go.
+pub fn drop_postgres_database(admin_url: &str, name: &str) {
+    let _ = psql(
+        admin_url,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
+}
+
 /// The PostgreSQL server's version, for the report.
 pub fn postgres_version(admin_url: &str) -> Result<String> {
     psql(admin_url, "SHOW server_version")
 }
 
 /// Runs one statement; answers what it printed, unaligned.
-fn psql(admin_url: &str, sql: &str) -> Result<String> {
+pub(crate) fn psql(admin_url: &str, sql: &str) -> Result<String> {
     let output = Command::new("psql")
         .arg(admin_url)
         .args(["-v", "ON_ERROR_STOP=1", "-Aqtc", sql])
