@@ -359,8 +359,13 @@ async fn main() -> Result<()> {
             } else {
                 args.databases.clone()
             };
-            let postgres_version = if databases.contains(&WebDatabase::Postgres) {
-                Some(pagerbound::postgres_version(&args.postgres)?)
+            // Autovacuum is off on some machines (CI's): the benchmark
+            // gathers statistics itself, and the report says so.
+            let postgres = if databases.contains(&WebDatabase::Postgres) {
+                Some((
+                    pagerbound::postgres_version(&args.postgres)?,
+                    pagerbound::postgres_setting(&args.postgres, "autovacuum")?,
+                ))
             } else {
                 None
             };
@@ -383,7 +388,7 @@ async fn main() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
             }
             if let Some(path) = &args.markdown {
-                let section = web_section(&reports, args.quick, postgres_version.as_deref());
+                let section = web_section(&reports, args.quick, postgres.as_ref());
                 pagerbound_bench::markdown::write_section(path, "web", &section)?;
                 eprintln!("wrote the web figures into {}", path.display());
             }
@@ -490,15 +495,20 @@ fn ingest_section(
 
 /// The web section of BENCHMARKS.md: where and when, then a table per
 /// database.
-fn web_section(reports: &[web::WebReport], quick: bool, postgres_version: Option<&str>) -> String {
+fn web_section(
+    reports: &[web::WebReport],
+    quick: bool,
+    postgres: Option<&(String, String)>,
+) -> String {
     let mut section = format!(
         "Measured {} on {}.\n",
         jiff::Zoned::now().date(),
         pagerbound_bench::markdown::machine()
     );
-    if let Some(version) = postgres_version {
+    if let Some((version, autovacuum)) = postgres {
         section.push_str(&format!(
-            "PostgreSQL {version} on the same machine, default settings.\n"
+            "PostgreSQL {version} on the same machine, autovacuum {autovacuum}; \
+             its history is ANALYZEd once written.\n"
         ));
     }
     if quick {

@@ -284,7 +284,12 @@ pub fn drop_postgres_database(admin_url: &str, name: &str) {
 
 /// The PostgreSQL server's version, for the report.
 pub fn postgres_version(admin_url: &str) -> Result<String> {
-    psql(admin_url, "SHOW server_version")
+    postgres_setting(admin_url, "server_version")
+}
+
+/// One of the PostgreSQL server's settings (`SHOW name`), for the report.
+pub fn postgres_setting(admin_url: &str, name: &str) -> Result<String> {
+    psql(admin_url, &format!("SHOW {name}"))
 }
 
 /// Runs one statement; answers what it printed, unaligned.

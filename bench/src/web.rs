@@ -15,8 +15,10 @@
 //! Each measured run then starts a fresh server on that database, signs in
 //! over HTTP as a responder (the sign-in form, its CSRF token, the session
 //! cookie), and times GET requests one after another on one keep-alive
-//! connection: from sending the request to the last byte of the answer, so
-//! the figures include the loopback transfer.
+//! connection, asking for gzip as browsers do: from sending the request to
+//! the last byte of the answer, so the figures include compression and the
+//! loopback transfer. The server's own measure of each route, from its
+//! `/metrics`, is reported beside them.
 
 use crate::ingest::thousands;
 use crate::pagerbound::{self, Database, Pagerbound, PagerboundOptions};
