@@ -236,10 +236,13 @@ impl Alerts for PostgresStore {
         to: Timestamp,
         limit: u32,
     ) -> Result<Vec<StoredAlert>> {
-        let rows = sqlx::query(concat!(
+        // In two parts, so that each reads only what it keeps. First those
+        // that started in the range, newest first along `alerts_starts_at`,
+        // stopping at `limit`.
+        let mut rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM alerts WHERE starts_at < $2 AND (ends_at IS NULL OR ends_at > $1)
+            " FROM alerts WHERE starts_at >= $1 AND starts_at < $2 AND (ends_at IS NULL OR ends_at > $1)
               ORDER BY starts_at DESC, id DESC LIMIT $3"
         ))
         .bind(from.to_sqlx())
@@ -248,6 +251,24 @@ impl Alerts for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error(String::new))?;
+        // Then, if there is room, those that started before it and still
+        // fired in it: all older than the first part.
+        let room = i64::from(limit) - i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        if room > 0 {
+            rows.extend(
+                sqlx::query(concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM alerts WHERE starts_at < $1 AND (ends_at IS NULL OR ends_at > $1)
+                      ORDER BY starts_at DESC, id DESC LIMIT $2"
+                ))
+                .bind(from.to_sqlx())
+                .bind(room)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_error(String::new))?,
+            );
+        }
         rows.iter().map(alert_from_row).collect()
     }
 

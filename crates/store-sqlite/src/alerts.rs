@@ -292,7 +292,10 @@ impl Alerts for SqliteStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM alerts WHERE ends_at IS NULL OR ends_at > ?1 ORDER BY id"
+            // `+id`: ordering by the row id would make SQLite walk the
+            // whole table in id order rather than the `ends_at` index; the
+            // firing alerts are a few thousand at most, cheap to sort.
+            " FROM alerts WHERE ends_at IS NULL OR ends_at > ?1 ORDER BY +id"
         ))
         .bind(millis(after))
         .fetch_all(&self.reader)
@@ -321,10 +324,13 @@ impl Alerts for SqliteStore {
         to: Timestamp,
         limit: u32,
     ) -> Result<Vec<StoredAlert>> {
-        let rows = sqlx::query(concat!(
+        // In two parts, so that each reads only what it keeps. First those
+        // that started in the range, newest first along `alerts_starts_at`,
+        // stopping at `limit`.
+        let mut rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM alerts WHERE starts_at < ?2 AND (ends_at IS NULL OR ends_at > ?1)
+            " FROM alerts WHERE starts_at >= ?1 AND starts_at < ?2 AND (ends_at IS NULL OR ends_at > ?1)
               ORDER BY starts_at DESC, id DESC LIMIT ?3"
         ))
         .bind(millis(from))
@@ -333,6 +339,26 @@ impl Alerts for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(query_error(String::new))?;
+        // Then, if there is room, those that started before it and still
+        // fired in it: all older than the first part, and found through
+        // the `ends_at` index. The `+` keeps SQLite from walking
+        // `alerts_starts_at` back to the first alert ever instead.
+        let room = limit.saturating_sub(u32::try_from(rows.len()).unwrap_or(u32::MAX));
+        if room > 0 {
+            rows.extend(
+                sqlx::query(concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM alerts WHERE +starts_at < ?1 AND (ends_at IS NULL OR ends_at > ?1)
+                      ORDER BY +starts_at DESC, id DESC LIMIT ?2"
+                ))
+                .bind(millis(from))
+                .bind(room)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(query_error(String::new))?,
+            );
+        }
         rows.iter().map(alert_from_row).collect()
     }
 

@@ -43,6 +43,7 @@ on_both_backends!(
     alert_updates_keep_what_they_do_not_change,
     large_batches_are_written_whole,
     alert_history_and_label_lookup,
+    alert_history_ranges_hold_what_fired_in_them,
     silences_are_saved_and_listed,
     pages_live_from_triggered_to_resolved,
     pages_and_tickets_are_listed_by_filter,

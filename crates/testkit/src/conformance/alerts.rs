@@ -177,6 +177,97 @@ pub async fn large_batches_are_written_whole(store: &dyn Store) {
     assert_eq!(fingerprints.len(), 3000);
 }
 
+/// A range holds the alerts that started in it and those that started
+/// before it and still fired in it; the limit keeps the newest.
+pub async fn alert_history_ranges_hold_what_fired_in_them(store: &dyn Store) {
+    let mut twin = alert("Noon", "2026-11-21T12:00:00Z", Some("2026-11-21T12:30:00Z"));
+    twin.labels.insert("instance", "b");
+    write_with_ids(
+        store,
+        &[
+            insert(
+                alert("Firing", "2026-11-19T00:00:00Z", None),
+                "2026-11-19T00:00:00Z",
+            ),
+            insert(
+                alert(
+                    "Before",
+                    "2026-11-20T08:00:00Z",
+                    Some("2026-11-20T09:00:00Z"),
+                ),
+                "2026-11-20T08:00:00Z",
+            ),
+            insert(
+                alert(
+                    "Spanning",
+                    "2026-11-20T22:00:00Z",
+                    Some("2026-11-21T02:00:00Z"),
+                ),
+                "2026-11-20T22:00:00Z",
+            ),
+            insert(
+                alert(
+                    "Early",
+                    "2026-11-21T01:00:00Z",
+                    Some("2026-11-21T01:05:00Z"),
+                ),
+                "2026-11-21T01:00:00Z",
+            ),
+            insert(
+                alert("Noon", "2026-11-21T12:00:00Z", Some("2026-11-21T12:30:00Z")),
+                "2026-11-21T12:00:00Z",
+            ),
+            insert(twin, "2026-11-21T12:00:00Z"),
+            insert(
+                alert(
+                    "After",
+                    "2026-11-22T01:00:00Z",
+                    Some("2026-11-22T02:00:00Z"),
+                ),
+                "2026-11-22T01:00:00Z",
+            ),
+        ],
+    )
+    .await
+    .expect("write");
+    let day = |limit| {
+        store.alerts_between(
+            at("2026-11-21T00:00:00Z"),
+            at("2026-11-22T00:00:00Z"),
+            limit,
+        )
+    };
+    let names = |alerts: Vec<pagerbound_store::StoredAlert>| -> Vec<String> {
+        alerts
+            .iter()
+            .map(|a| {
+                let name = a.labels.get("alertname").unwrap_or_default();
+                match a.labels.get("instance") {
+                    Some(instance) => format!("{name}/{instance}"),
+                    None => name.to_owned(),
+                }
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(day(100).await.expect("between")),
+        ["Noon/b", "Noon", "Early", "Spanning", "Firing"],
+        "newest start first, the later id first at the same start; \
+         those that started earlier and fired into the day included"
+    );
+    assert_eq!(names(day(2).await.expect("between")), ["Noon/b", "Noon"]);
+    assert_eq!(
+        names(day(4).await.expect("between")),
+        ["Noon/b", "Noon", "Early", "Spanning"],
+        "the limit cuts across the two kinds"
+    );
+    let all_time = store
+        .alerts_between(Timestamp::UNIX_EPOCH, at("2026-11-23T00:00:00Z"), 3)
+        .await
+        .expect("between");
+    assert_eq!(names(all_time), ["After", "Noon/b", "Noon"]);
+}
+
 /// History by time range, and the event path's lookup by label.
 pub async fn alert_history_and_label_lookup(store: &dyn Store) {
     let mut event = alert("Event", "2026-11-21T10:00:00Z", None);
