@@ -76,6 +76,7 @@ impl EngineState for PostgresStore {
                 })
             })
             .collect();
+        // Derived from the alerts: see `derived` in the crate docs.
         sqlx::query(
             "INSERT INTO alert_groups (key, route, service, class, labels, created_at, next_flush_at,
                                        last_notified_at, notified, page_id)
@@ -88,7 +89,7 @@ impl EngineState for PostgresStore {
                  page_id = excluded.page_id",
         )
         .bind(to_json(&rows)?)
-        .execute(&self.pool)
+        .execute(&self.derived)
         .await
         .map_err(query_error(String::new))?;
         Ok(())
@@ -98,9 +99,10 @@ impl EngineState for PostgresStore {
         if keys.is_empty() {
             return Ok(());
         }
+        // Derived from the alerts: see `derived` in the crate docs.
         sqlx::query("DELETE FROM alert_groups WHERE key = ANY($1)")
             .bind(keys)
-            .execute(&self.pool)
+            .execute(&self.derived)
             .await
             .map_err(query_error(String::new))?;
         Ok(())

@@ -111,7 +111,12 @@ impl Outbox for PostgresStore {
                 until_acknowledged: n.until_acknowledged,
             })
             .collect();
-        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
+        // Planned from page events already committed: see `derived` in the crate docs.
+        let mut tx = self
+            .derived
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
         if !rows.is_empty() {
             sqlx::query(
                 "INSERT INTO notifications
@@ -210,6 +215,8 @@ impl Outbox for PostgresStore {
         if ids.is_empty() {
             return Ok(());
         }
+        // Delivery bookkeeping: see `derived` in the crate docs. Lost to a
+        // crash of the database, a notification is sent again.
         sqlx::query(
             "UPDATE notifications
              SET state = 'sending', attempts = attempts + 1, bundle = $3, updated_at = $2
@@ -218,7 +225,7 @@ impl Outbox for PostgresStore {
         .bind(ids)
         .bind(at.to_sqlx())
         .bind(bundle)
-        .execute(&self.pool)
+        .execute(&self.derived)
         .await
         .map_err(query_error(String::new))?;
         Ok(())
@@ -228,6 +235,7 @@ impl Outbox for PostgresStore {
         if ids.is_empty() {
             return Ok(());
         }
+        // Delivery bookkeeping: see `derived` in the crate docs.
         sqlx::query(
             "UPDATE notifications
              SET state = 'delivered', delivered_at = $2, updated_at = $2, last_error = NULL
@@ -235,7 +243,7 @@ impl Outbox for PostgresStore {
         )
         .bind(ids)
         .bind(at.to_sqlx())
-        .execute(&self.pool)
+        .execute(&self.derived)
         .await
         .map_err(query_error(String::new))?;
         Ok(())

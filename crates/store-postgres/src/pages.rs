@@ -133,7 +133,12 @@ pub(crate) async fn insert_page(
 #[async_trait]
 impl Pages for PostgresStore {
     async fn open_page(&self, page: &NewPage) -> Result<Page> {
-        let mut tx = self.pool.begin().await.map_err(query_error(String::new))?;
+        // Opened by the engine from its groups: see `derived` in the crate docs.
+        let mut tx = self
+            .derived
+            .begin()
+            .await
+            .map_err(query_error(String::new))?;
         let opened = insert_page(&mut tx, page).await?;
         tx.commit().await.map_err(query_error(String::new))?;
         Ok(opened)
