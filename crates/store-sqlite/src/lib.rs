@@ -38,6 +38,14 @@ use std::time::Duration;
 /// How long a connection waits for a lock held by another process (another
 /// `pagerbound` command against the same file) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Rows a reader's SQLite thread may run ahead of the task that takes
+/// them. sqlx's default of 50 makes the two threads hand over every few
+/// rows; a search reads thousands.
+const READ_AHEAD_ROWS: usize = 1024;
+/// Readers map the file rather than copy its pages through `read()` into
+/// a cache of their own each: searches through history touch thousands of
+/// pages, and the four readers share one mapping in the OS page cache.
+const READ_MMAP_BYTES: u64 = 1 << 30;
 const READERS: u32 = 4;
 
 /// A store in one SQLite file.
@@ -122,7 +130,11 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .test_before_acquire(false)
-            .connect_with(base.read_only(true))
+            .connect_with(
+                base.read_only(true)
+                    .row_buffer_size(READ_AHEAD_ROWS)
+                    .pragma("mmap_size", READ_MMAP_BYTES.to_string()),
+            )
             .await
             .map_err(unavailable)?;
         Ok(SqliteStore {
