@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
 use pagerbound_core::alert::Fingerprint;
 use pagerbound_core::alert::Labels;
-use pagerbound_store::{AlertWrite, Alerts, Result, StoredAlert, Written};
+use pagerbound_store::{AlertSearch, AlertWrite, Alerts, Result, StoredAlert, Written};
 use serde::Serialize;
 use sqlx::postgres::PgRow;
 use std::collections::HashMap;
@@ -230,46 +230,90 @@ impl Alerts for PostgresStore {
         rows.iter().map(alert_from_row).collect()
     }
 
-    async fn alerts_between(
+    async fn search_alerts(
         &self,
         from: Timestamp,
         to: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<StoredAlert>> {
+        labels: &Labels,
+        window: u32,
+    ) -> Result<AlertSearch> {
+        // `labels @> wanted`: the row holds every wanted label and value.
+        let wanted = to_json_text(labels)?;
         // In two parts, so that each reads only what it keeps. First those
         // that started in the range, newest first along `alerts_starts_at`,
-        // stopping at `limit`.
+        // stopping at the window's size.
         let mut rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM alerts WHERE starts_at >= $1 AND starts_at < $2 AND (ends_at IS NULL OR ends_at > $1)
-              ORDER BY starts_at DESC, id DESC LIMIT $3"
+            " FROM (SELECT ",
+            columns!(),
+            " FROM alerts WHERE starts_at >= $1 AND starts_at < $2
+                ORDER BY starts_at DESC, id DESC LIMIT $3) AS recent
+              WHERE labels @> $4::text::jsonb
+              ORDER BY starts_at DESC, id DESC"
         ))
         .bind(from.to_sqlx())
         .bind(to.to_sqlx())
-        .bind(i64::from(limit))
+        .bind(i64::from(window))
+        .bind(&wanted)
         .fetch_all(&self.pool)
         .await
         .map_err(query_error(String::new))?;
-        // Then, if there is room, those that started before it and still
-        // fired in it: all older than the first part.
-        let room = i64::from(limit) - i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        let mut searched = if labels.is_empty() {
+            rows.len()
+        } else {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM alerts
+                 WHERE starts_at >= $1 AND starts_at < $2 LIMIT $3) AS recent",
+            )
+            .bind(from.to_sqlx())
+            .bind(to.to_sqlx())
+            .bind(i64::from(window))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_error(String::new))?;
+            usize::try_from(count).unwrap_or(0)
+        };
+        // Then, if the window has room, those that started before the range
+        // and still fired in it: all older than the first part.
+        let room = i64::from(window) - i64::try_from(searched).unwrap_or(i64::MAX);
         if room > 0 {
-            rows.extend(
-                sqlx::query(concat!(
-                    "SELECT ",
-                    columns!(),
-                    " FROM alerts WHERE starts_at < $1 AND (ends_at IS NULL OR ends_at > $1)
-                      ORDER BY starts_at DESC, id DESC LIMIT $2"
-                ))
+            let before = sqlx::query(concat!(
+                "SELECT ",
+                columns!(),
+                " FROM (SELECT ",
+                columns!(),
+                " FROM alerts WHERE starts_at < $1 AND (ends_at IS NULL OR ends_at > $1)
+                  ORDER BY starts_at DESC, id DESC LIMIT $2) AS earlier
+                WHERE labels @> $3::text::jsonb
+                ORDER BY starts_at DESC, id DESC"
+            ))
+            .bind(from.to_sqlx())
+            .bind(room)
+            .bind(&wanted)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error(String::new))?;
+            searched += if labels.is_empty() {
+                before.len()
+            } else {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM (SELECT 1 FROM alerts
+                     WHERE starts_at < $1 AND (ends_at IS NULL OR ends_at > $1) LIMIT $2) AS earlier",
+                )
                 .bind(from.to_sqlx())
                 .bind(room)
-                .fetch_all(&self.pool)
+                .fetch_one(&self.pool)
                 .await
-                .map_err(query_error(String::new))?,
-            );
+                .map_err(query_error(String::new))?;
+                usize::try_from(count).unwrap_or(0)
+            };
+            rows.extend(before);
         }
-        rows.iter().map(alert_from_row).collect()
+        Ok(AlertSearch {
+            alerts: rows.iter().map(alert_from_row).collect::<Result<_>>()?,
+            searched,
+        })
     }
 
     async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredAlert>> {

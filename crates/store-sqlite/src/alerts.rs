@@ -6,11 +6,24 @@ use crate::{SqliteStore, column, millis, optional_timestamp, query_error, timest
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_core::alert::{Fingerprint, Labels};
-use pagerbound_store::{AlertWrite, Alerts, Result, StoreError, StoredAlert, Written};
+use pagerbound_store::{AlertSearch, AlertWrite, Alerts, Result, StoreError, StoredAlert, Written};
 use serde::Serialize;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
 use std::sync::{OnceLock, PoisonError};
+
+/// Whether the row's `labels` hold every label of the JSON object in
+/// parameter `$wanted`, with its value (every row when it is empty).
+macro_rules! carries {
+    ($wanted:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM json_each(",
+            $wanted,
+            ") AS wanted WHERE NOT EXISTS (SELECT 1 FROM json_each(labels) AS l
+               WHERE l.key = wanted.key AND l.value = wanted.value))"
+        )
+    };
+}
 
 macro_rules! columns {
     () => {
@@ -318,48 +331,93 @@ impl Alerts for SqliteStore {
         rows.iter().map(alert_from_row).collect()
     }
 
-    async fn alerts_between(
+    async fn search_alerts(
         &self,
         from: Timestamp,
         to: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<StoredAlert>> {
+        labels: &Labels,
+        window: u32,
+    ) -> Result<AlertSearch> {
+        let wanted = to_json(labels)?;
         // In two parts, so that each reads only what it keeps. First those
         // that started in the range, newest first along `alerts_starts_at`,
-        // stopping at `limit`.
+        // stopping at the window's size.
         let mut rows = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM alerts WHERE starts_at >= ?1 AND starts_at < ?2 AND (ends_at IS NULL OR ends_at > ?1)
-              ORDER BY starts_at DESC, id DESC LIMIT ?3"
+            " FROM (SELECT ",
+            columns!(),
+            " FROM alerts WHERE starts_at >= ?1 AND starts_at < ?2
+                ORDER BY starts_at DESC, id DESC LIMIT ?3)
+              WHERE ",
+            carries!("?4"),
+            " ORDER BY starts_at DESC, id DESC"
         ))
         .bind(millis(from))
         .bind(millis(to))
-        .bind(limit)
+        .bind(window)
+        .bind(&wanted)
         .fetch_all(&self.reader)
         .await
         .map_err(query_error(String::new))?;
-        // Then, if there is room, those that started before it and still
-        // fired in it: all older than the first part, and found through
-        // the `ends_at` index. The `+` keeps SQLite from walking
+        let mut searched = if labels.is_empty() {
+            rows.len()
+        } else {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM alerts
+                 WHERE starts_at >= ?1 AND starts_at < ?2 LIMIT ?3)",
+            )
+            .bind(millis(from))
+            .bind(millis(to))
+            .bind(window)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(query_error(String::new))?;
+            usize::try_from(count).unwrap_or(0)
+        };
+        // Then, if the window has room, those that started before the range
+        // and still fired in it: all older than the first part, and found
+        // through the `ends_at` index. The `+` keeps SQLite from walking
         // `alerts_starts_at` back to the first alert ever instead.
-        let room = limit.saturating_sub(u32::try_from(rows.len()).unwrap_or(u32::MAX));
+        let room = u32::try_from(searched).map_or(0, |n| window.saturating_sub(n));
         if room > 0 {
-            rows.extend(
-                sqlx::query(concat!(
-                    "SELECT ",
-                    columns!(),
-                    " FROM alerts WHERE +starts_at < ?1 AND (ends_at IS NULL OR ends_at > ?1)
-                      ORDER BY +starts_at DESC, id DESC LIMIT ?2"
-                ))
+            let before = sqlx::query(concat!(
+                "SELECT ",
+                columns!(),
+                " FROM (SELECT ",
+                columns!(),
+                " FROM alerts WHERE +starts_at < ?1 AND (ends_at IS NULL OR ends_at > ?1)
+                  ORDER BY +starts_at DESC, id DESC LIMIT ?2)
+                WHERE ",
+                carries!("?3"),
+                " ORDER BY starts_at DESC, id DESC"
+            ))
+            .bind(millis(from))
+            .bind(room)
+            .bind(&wanted)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(query_error(String::new))?;
+            searched += if labels.is_empty() {
+                before.len()
+            } else {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM (SELECT 1 FROM alerts
+                     WHERE +starts_at < ?1 AND (ends_at IS NULL OR ends_at > ?1) LIMIT ?2)",
+                )
                 .bind(millis(from))
                 .bind(room)
-                .fetch_all(&self.reader)
+                .fetch_one(&self.reader)
                 .await
-                .map_err(query_error(String::new))?,
-            );
+                .map_err(query_error(String::new))?;
+                usize::try_from(count).unwrap_or(0)
+            };
+            rows.extend(before);
         }
-        rows.iter().map(alert_from_row).collect()
+        Ok(AlertSearch {
+            alerts: rows.iter().map(alert_from_row).collect::<Result<_>>()?,
+            searched,
+        })
     }
 
     async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredAlert>> {

@@ -307,18 +307,23 @@ impl Pages for SqliteStore {
             .collect()
     }
 
-    async fn open_pages_with_alert(&self, alert_id: i64) -> Result<Vec<Page>> {
+    async fn open_pages_with_alerts(&self, alert_ids: &[i64]) -> Result<Vec<(i64, Page)>> {
+        if alert_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query(concat!(
-            "SELECT ",
+            "SELECT pa.alert_id, ",
             columns!(),
-            " FROM pages WHERE state <> 'resolved'
-                AND id IN (SELECT page_id FROM page_alerts WHERE alert_id = ?1)
-              ORDER BY id"
+            " FROM page_alerts AS pa JOIN pages ON pages.id = pa.page_id
+              WHERE pa.alert_id IN (SELECT value FROM json_each(?1)) AND pages.state <> 'resolved'
+              ORDER BY pa.alert_id, pages.id"
         ))
-        .bind(alert_id)
+        .bind(to_json(alert_ids)?)
         .fetch_all(&self.reader)
         .await
         .map_err(query_error(String::new))?;
-        rows.iter().map(page_from_row).collect()
+        rows.iter()
+            .map(|row| Ok((column(row, "alert_id")?, page_from_row(row)?)))
+            .collect()
     }
 }

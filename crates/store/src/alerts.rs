@@ -65,6 +65,16 @@ pub struct Written {
     pub seq: i64,
 }
 
+/// What [`Alerts::search_alerts`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertSearch {
+    /// The occurrences in the window that carry the labels, newest first.
+    pub alerts: Vec<StoredAlert>,
+    /// How many occurrences the window held before it was narrowed to the
+    /// labels. It reaches the window's size when older ones were left out.
+    pub searched: usize,
+}
+
 #[async_trait]
 pub trait Alerts {
     /// Reserves ids for `count` new occurrences. Knowing ids before the
@@ -86,13 +96,31 @@ pub trait Alerts {
     async fn alerts_changed_since(&self, seq: i64, limit: u32) -> Result<Vec<StoredAlert>>;
 
     /// Occurrences that were firing at some point in `[from, to)`, newest
-    /// first, at most `limit`.
+    /// (by start) first, at most `limit`.
     async fn alerts_between(
         &self,
         from: Timestamp,
         to: Timestamp,
         limit: u32,
-    ) -> Result<Vec<StoredAlert>>;
+    ) -> Result<Vec<StoredAlert>> {
+        Ok(self
+            .search_alerts(from, to, &Labels::default(), limit)
+            .await?
+            .alerts)
+    }
+
+    /// Of the newest `window` occurrences that were firing at some point in
+    /// `[from, to)` (those [`alerts_between`](Alerts::alerts_between)
+    /// answers), the ones that carry every label in `labels` with its
+    /// value. The database narrows the window, so that only what matches
+    /// is read out of it: a search for one alert name among thousands.
+    async fn search_alerts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        labels: &Labels,
+        window: u32,
+    ) -> Result<AlertSearch>;
 
     /// The occurrences with these ids (those that exist), by id.
     async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredAlert>>;

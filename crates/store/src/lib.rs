@@ -25,7 +25,7 @@ pub mod silences;
 pub mod slis;
 pub mod tokens;
 
-pub use alerts::{AlertWrite, Alerts, StoredAlert, Written};
+pub use alerts::{AlertSearch, AlertWrite, Alerts, StoredAlert, Written};
 pub use drills::{Drill, Drills};
 pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;

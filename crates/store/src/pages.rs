@@ -180,5 +180,17 @@ pub trait Pages {
     async fn page_events(&self, id: i64) -> Result<Vec<PageEvent>>;
 
     /// Unresolved pages and tickets that hold this alert occurrence.
-    async fn open_pages_with_alert(&self, alert_id: i64) -> Result<Vec<Page>>;
+    async fn open_pages_with_alert(&self, alert_id: i64) -> Result<Vec<Page>> {
+        Ok(self
+            .open_pages_with_alerts(&[alert_id])
+            .await?
+            .into_iter()
+            .map(|(_, page)| page)
+            .collect())
+    }
+
+    /// Unresolved pages and tickets that hold any of these alert
+    /// occurrences, each beside the occurrence's id (a page that holds
+    /// several is there once for each), by occurrence then page.
+    async fn open_pages_with_alerts(&self, alert_ids: &[i64]) -> Result<Vec<(i64, Page)>>;
 }

@@ -6,7 +6,7 @@
 //! matches the value `a`, not `abc`. A label that is absent matches as the
 //! empty value.
 
-use super::labels::{LabelLookup, escape};
+use super::labels::{LabelLookup, Labels, escape};
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -209,6 +209,18 @@ impl Matchers {
     pub fn iter(&self) -> impl Iterator<Item = &Matcher> {
         self.0.iter()
     }
+
+    /// Labels every matching label set carries with these values: those of
+    /// the `=` matchers with a value (`name=""` also matches a set without
+    /// the label). A store can narrow a search by them before the matchers
+    /// are applied; they never leave out a match.
+    pub fn required_labels(&self) -> Labels {
+        self.0
+            .iter()
+            .filter(|m| m.op == MatchOp::Equal && !m.value.is_empty())
+            .map(|m| (m.name.clone(), m.value.clone()))
+            .collect()
+    }
 }
 
 impl fmt::Display for Matchers {
@@ -407,6 +419,31 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_labels_come_from_equality_with_a_value() {
+        let matchers: Matchers =
+            r#"{service="checkout", alertname=~"Disk.*", team!="db", env="", severity="page"}"#
+                .parse()
+                .expect("valid");
+        let required = matchers.required_labels();
+        assert_eq!(
+            required.to_string(),
+            r#"{service="checkout", severity="page"}"#
+        );
+        let firing: Labels = [
+            ("service", "checkout"),
+            ("severity", "page"),
+            ("alertname", "DiskFull"),
+        ]
+        .into_iter()
+        .collect();
+        assert!(
+            matchers.matches(&firing),
+            "a match carries the required labels"
+        );
+        assert!(Matchers::default().required_labels().is_empty());
+    }
     use crate::alert::Labels;
     use proptest::prelude::*;
 

@@ -23,11 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The most alerts a search shows.
 const SHOW_LIMIT: usize = 300;
-/// The most past occurrences a search reads from the store before
-/// filtering them; firing alerts are always all read.
+/// The most past occurrences a search looks through (the newest in its
+/// range); firing alerts are always all read.
 const HISTORY_LIMIT: u32 = 5000;
-/// The most alerts whose open pages are looked up (one query each).
-const PAGE_LOOKUPS: usize = 100;
 
 /// The states a search can ask for.
 const STATES: [(&str, &str); 7] = [
@@ -95,7 +93,6 @@ struct AlertsPage {
     /// The store held more past occurrences than were searched.
     history_cut: bool,
     /// Open pages were looked up for the first alerts only.
-    pages_cut: bool,
     limit: usize,
     states: [(&'static str, &'static str); 7],
     ranges: [(&'static str, &'static str); 4],
@@ -194,7 +191,6 @@ pub async fn list(
         rows: Vec::new(),
         matched: 0,
         history_cut: false,
-        pages_cut: false,
         limit: SHOW_LIMIT,
         states: STATES,
         ranges: RANGES,
@@ -217,27 +213,42 @@ async fn search(
     now: Timestamp,
     page: &mut AlertsPage,
 ) -> WebResult<()> {
-    // Every firing alert, whatever is asked: inhibition is judged
-    // against all of them, and they name the alerts that inhibit.
-    let firing: Vec<StoredAlert> = state
-        .store
-        .alerts_ending_after(now)
-        .await?
-        .into_iter()
-        .filter(|a| a.is_firing(now))
-        .collect();
-    let mut candidates = if matches!(criteria.state.as_str(), "resolved" | "all") {
+    let history = async {
+        if !matches!(criteria.state.as_str(), "resolved" | "all") {
+            return Ok(None);
+        }
         let from = criteria.from.unwrap_or(Timestamp::UNIX_EPOCH);
-        let past = state.store.alerts_between(from, now, HISTORY_LIMIT).await?;
-        page.history_cut = past.len() >= HISTORY_LIMIT as usize;
-        let seen: BTreeSet<i64> = past.iter().map(|a| a.id).collect();
-        let mut all = past;
-        all.extend(firing.iter().filter(|a| !seen.contains(&a.id)).cloned());
-        all
-    } else {
-        firing.clone()
+        // The database keeps only those with the labels the `=` matchers
+        // ask for; the matchers themselves are applied below.
+        state
+            .store
+            .search_alerts(
+                from,
+                now,
+                &criteria.matchers.required_labels(),
+                HISTORY_LIMIT,
+            )
+            .await
+            .map(Some)
     };
-    candidates.retain(|a| criteria.matchers.matches(&a.labels));
+    // Every firing alert, whatever is asked: inhibition is judged against
+    // all of them, and they name the alerts that inhibit. Read beside the
+    // history, on another reader: neither query waits for the other.
+    let (firing, history) = tokio::try_join!(state.store.alerts_ending_after(now), history)?;
+    let firing: Vec<StoredAlert> = firing.into_iter().filter(|a| a.is_firing(now)).collect();
+    let wanted = |alert: &&StoredAlert| criteria.matchers.matches(&alert.labels);
+    let candidates: Vec<StoredAlert> = match history {
+        Some(found) => {
+            page.history_cut = found.searched >= HISTORY_LIMIT as usize;
+            let seen: BTreeSet<i64> = found.alerts.iter().map(|a| a.id).collect();
+            let firing_too = firing.iter().filter(|a| !seen.contains(&a.id));
+            let mut all = found.alerts;
+            all.retain(|a| criteria.matchers.matches(&a.labels));
+            all.extend(firing_too.filter(wanted).cloned());
+            all
+        }
+        None => firing.iter().filter(wanted).cloned().collect(),
+    };
     let context = StatusContext::load(state, &firing, now).await?;
     let mut kept: Vec<(StoredAlert, bool, AlertStatus)> = candidates
         .into_iter()
@@ -259,21 +270,21 @@ async fn search(
         .collect();
     let by_fingerprint: BTreeMap<Fingerprint, &StoredAlert> =
         firing.iter().map(|a| (a.fingerprint, a)).collect();
-    let mut lookups = 0;
+    // Only alerts that can be on an open page or ticket: firing ones
+    // routed to a page or ticket. One query for all of them.
+    let paged: Vec<i64> = kept
+        .iter()
+        .filter(|(_, is_firing, status)| {
+            *is_firing && status.routes.iter().any(|r| r.class != Class::Log)
+        })
+        .map(|(alert, _, _)| alert.id)
+        .collect();
+    let mut pages_of: BTreeMap<i64, Vec<Page>> = BTreeMap::new();
+    for (alert_id, open) in state.store.open_pages_with_alerts(&paged).await? {
+        pages_of.entry(alert_id).or_default().push(open);
+    }
     for (alert, is_firing, status) in kept {
-        // Only alerts that can be on an open page or ticket: firing ones
-        // routed to a page or ticket.
-        let pages = if is_firing && status.routes.iter().any(|r| r.class != Class::Log) {
-            if lookups < PAGE_LOOKUPS {
-                lookups += 1;
-                state.store.open_pages_with_alert(alert.id).await?
-            } else {
-                page.pages_cut = true;
-                Vec::new()
-            }
-        } else {
-            Vec::new()
-        };
+        let pages = pages_of.remove(&alert.id).unwrap_or_default();
         let silences = status
             .silenced_by
             .iter()

@@ -18,6 +18,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::Duration;
+use pagerbound_core::alert::Labels;
 use pagerbound_core::slo::{
     AlertReading, BURN_ALERTNAME, Evaluation, PeriodCompliance, Severity, Sli, Slo,
 };
@@ -26,9 +27,8 @@ use serde::Deserialize;
 
 /// How far back resolved burn alerts are listed.
 const RECENT_ALERTS: SignedDuration = SignedDuration::from_hours(7 * 24);
-/// The alerts of all kinds read to find them: resolved burn alerts have no
-/// query of their own, so the newest alerts are read and filtered. On a
-/// busy system older ones may be left out; firing ones never are.
+/// The newest alerts of all kinds searched for them: on a busy system older
+/// ones may be left out; firing ones never are.
 const RECENT_ALERTS_READ: u32 = 1_000;
 /// The burn-rate chart covers at least this long.
 const BURN_CHART_SPAN: SignedDuration = SignedDuration::from_hours(24);
@@ -442,10 +442,14 @@ async fn raised_alerts(state: &AppState, slo: &Slo, now: Timestamp) -> WebResult
         });
     }
     let since = now.checked_sub(RECENT_ALERTS).unwrap_or(Timestamp::MIN);
+    let burn_alerts: Labels = [("alertname", BURN_ALERTNAME), ("slo", slo.name.as_str())]
+        .into_iter()
+        .collect();
     let recent = state
         .store
-        .alerts_between(since, now, RECENT_ALERTS_READ)
-        .await?;
+        .search_alerts(since, now, &burn_alerts, RECENT_ALERTS_READ)
+        .await?
+        .alerts;
     for alert in recent {
         if ours(&alert) && !alert.is_firing(now) && !rows.iter().any(|r| r.alert.id == alert.id) {
             rows.push(RaisedRow {

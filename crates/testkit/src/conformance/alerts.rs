@@ -266,6 +266,48 @@ pub async fn alert_history_ranges_hold_what_fired_in_them(store: &dyn Store) {
         .await
         .expect("between");
     assert_eq!(names(all_time), ["After", "Noon/b", "Noon"]);
+
+    // A search narrows the same window to the labels asked for, and says
+    // how much it looked through.
+    let search = |labels: &[(&str, &str)], window| {
+        let labels: Labels = labels.iter().copied().collect();
+        async move {
+            store
+                .search_alerts(
+                    at("2026-11-21T00:00:00Z"),
+                    at("2026-11-22T00:00:00Z"),
+                    &labels,
+                    window,
+                )
+                .await
+                .expect("search")
+        }
+    };
+    let noon = search(&[("alertname", "Noon")], 100).await;
+    assert_eq!(names(noon.alerts), ["Noon/b", "Noon"]);
+    assert_eq!(noon.searched, 5, "all five of the day were looked at");
+    let firing = search(&[("alertname", "Firing")], 100).await;
+    assert_eq!(
+        names(firing.alerts),
+        ["Firing"],
+        "from the earlier part too"
+    );
+    assert_eq!(firing.searched, 5);
+    let cut = search(&[("alertname", "Firing")], 4).await;
+    assert!(cut.alerts.is_empty(), "Firing is fifth newest: outside");
+    assert_eq!(cut.searched, 4, "the window was full");
+    let both = search(&[("alertname", "Noon"), ("instance", "b")], 100).await;
+    assert_eq!(
+        names(both.alerts),
+        ["Noon/b"],
+        "every label must be carried"
+    );
+    let none = search(&[("alertname", "Noon"), ("instance", "c")], 100).await;
+    assert!(none.alerts.is_empty());
+    assert_eq!(none.searched, 5);
+    let everything = search(&[], 100).await;
+    assert_eq!(everything.alerts.len(), 5);
+    assert_eq!(everything.searched, 5);
 }
 
 /// History by time range, and the event path's lookup by label.

@@ -59,6 +59,38 @@ pub async fn pages_live_from_triggered_to_resolved(store: &dyn Store) {
             .len(),
         1
     );
+    // A ticket holding the first alert too: looked up together, each page
+    // beside each alert it holds, by alert then page.
+    let ticket = store
+        .open_page(&new_page(
+            Class::Ticket,
+            ids[..1].to_vec(),
+            "2026-11-21T10:05:40Z",
+        ))
+        .await
+        .expect("open");
+    let together: Vec<(i64, i64)> = store
+        .open_pages_with_alerts(&[ids[2], ids[0], 987_654])
+        .await
+        .expect("with alerts")
+        .into_iter()
+        .map(|(alert, page)| (alert, page.id))
+        .collect();
+    assert_eq!(
+        together,
+        [(ids[0], page.id), (ids[0], ticket.id), (ids[2], page.id)]
+    );
+    assert!(
+        store
+            .open_pages_with_alerts(&[])
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    store
+        .resolve_page(ticket.id, None, at("2026-11-21T10:05:50Z"))
+        .await
+        .expect("resolve the ticket");
 
     let acked = store
         .acknowledge_page(page.id, "alice", at("2026-11-21T10:06:00Z"))
