@@ -75,6 +75,14 @@ pub(crate) struct Relaxed {
 }
 
 impl Relaxed {
+    /// Starts a transaction, relaxed in the same round trip to the
+    /// connection's thread.
+    pub(crate) async fn begin(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>> {
+        sqlx::Connection::begin_with(&mut *self.conn, "PRAGMA synchronous = NORMAL; BEGIN")
+            .await
+            .map_err(query_error(String::new))
+    }
+
     /// Back to `FULL`, for whoever uses the writer next.
     pub(crate) async fn restore(mut self) -> Result<()> {
         sqlx::query("PRAGMA synchronous = FULL")
@@ -95,7 +103,16 @@ impl Drop for Relaxed {
 }
 
 impl SqliteStore {
-    /// The writer for derived state: see [`Relaxed`].
+    /// The writer for derived state, for a transaction: see [`Relaxed`]
+    /// and [`Relaxed::begin`].
+    pub(crate) async fn relaxed_writer(&self) -> Result<Relaxed> {
+        Ok(Relaxed {
+            conn: self.writer.acquire().await.map_err(unavailable)?,
+            restored: false,
+        })
+    }
+
+    /// The writer for derived state, for one statement: see [`Relaxed`].
     pub(crate) async fn relaxed(&self) -> Result<Relaxed> {
         let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         sqlx::query("PRAGMA synchronous = NORMAL")
@@ -245,6 +262,18 @@ mod tests {
         assert_eq!(level, 1, "relaxed while it is held");
         relaxed.restore().await.expect("restore");
         assert_eq!(synchronous(&store).await, 2, "restored");
+
+        // A transaction relaxed as it begins.
+        let mut relaxed = store.relaxed_writer().await.expect("writer");
+        let mut tx = relaxed.begin().await.expect("begin");
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("read");
+        assert_eq!(level, 1, "relaxed inside the transaction");
+        tx.commit().await.expect("commit");
+        relaxed.restore().await.expect("restore");
+        assert_eq!(synchronous(&store).await, 2, "restored after it");
 
         // Dropped without being restored (an error, a cancelled request):
         // the connection is closed, and the next one starts at FULL.

@@ -107,10 +107,8 @@ impl Outbox for SqliteStore {
         at: Timestamp,
     ) -> Result<()> {
         // Planned from page events already committed: see `Relaxed`.
-        let mut relaxed = self.relaxed().await?;
-        let mut tx = sqlx::Connection::begin(&mut *relaxed.conn)
-            .await
-            .map_err(query_error(String::new))?;
+        let mut relaxed = self.relaxed_writer().await?;
+        let mut tx = relaxed.begin().await?;
         for n in notifications {
             let created = millis(n.created_at);
             sqlx::query(

@@ -141,10 +141,8 @@ impl Pages for SqliteStore {
     async fn open_page(&self, page: &NewPage) -> Result<Page> {
         // The engine opens pages from groups of committed alerts: see
         // `Relaxed`.
-        let mut relaxed = self.relaxed().await?;
-        let mut tx = sqlx::Connection::begin(&mut *relaxed.conn)
-            .await
-            .map_err(query_error(String::new))?;
+        let mut relaxed = self.relaxed_writer().await?;
+        let mut tx = relaxed.begin().await?;
         let opened = self.insert_page(&mut tx, page).await?;
         tx.commit().await.map_err(query_error(String::new))?;
         relaxed.restore().await?;

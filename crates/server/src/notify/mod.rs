@@ -19,6 +19,7 @@ use crate::metrics::Metrics;
 use crate::reload::ConfigHandle;
 use dispatch::Dispatcher;
 use jiff::{SignedDuration, Timestamp};
+use pagerbound_config::Config;
 use pagerbound_store::{Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
@@ -54,6 +55,10 @@ pub struct Notifier {
     dispatcher: Dispatcher,
     holder: String,
     holding: bool,
+    /// When the next escalation step is due, as last read: `None` when not
+    /// known (at start, after taking the lease), `Timestamp::MAX` when no
+    /// escalation is running.
+    next_step: Option<Timestamp>,
 }
 
 impl Notifier {
@@ -75,6 +80,7 @@ impl Notifier {
             engine,
             holder,
             holding: false,
+            next_step: None,
         }
     }
 
@@ -137,41 +143,60 @@ impl Notifier {
     }
 
     /// Plans what is new, fires the escalation steps that are due and
-    /// starts what is due. Answers when there is next something to do: a
-    /// paced destination may receive, or a step comes due.
+    /// starts what is due, then looks for handoffs. Answers when there is
+    /// next something to do: a paced destination may receive, or a step
+    /// comes due.
     async fn round(&mut self, now: Timestamp) -> Option<Timestamp> {
         let running = self.config.current();
         let config = Arc::new(running.config.clone());
         // While the engine is acting, more of the same burst is on its way:
         // plan once it is done (it wakes us), so that a flood of pages goes
         // out as one bundle per person.
+        let mut taken = 0;
         if !self.engine.is_acting() {
             let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
-            self.report(planned, "plan notifications");
+            taken = self.report(planned, "plan notifications").unwrap_or(0);
         }
-        // Steps that come due record their events, handoffs their
-        // reports; planning right away turns them into notifications.
-        let fired = escalate::fire_due(self.store.as_ref(), &config, now).await;
+        // Steps that come due record their events; planning right away
+        // turns them into notifications. Escalations start only from what
+        // was just planned, so with nothing new they are looked at when
+        // the next step is due.
+        if taken > 0 || self.next_step.is_none_or(|at| at <= now) {
+            let fired = escalate::fire_due(self.store.as_ref(), &config, now).await;
+            if self.report(fired, "escalate pages").unwrap_or(0) > 0 {
+                let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
+                self.report(planned, "plan notifications");
+            }
+            self.next_step = match self.store.next_escalation_at().await {
+                Ok(next) => next.or(Some(Timestamp::MAX)),
+                Err(error) => {
+                    self.report::<()>(Err(error), "read when the next escalation is due");
+                    None
+                }
+            };
+        }
+        let mut next_send = self.dispatch(&config, now).await;
+        // Who is on call is worked out for every schedule: after what is
+        // due has gone out, not before.
         let reported = handoff::check(self.store.as_ref(), &config, now).await;
-        let news = self.report(fired, "escalate pages").unwrap_or(0)
-            + self.report(reported, "check for handoffs").unwrap_or(0);
-        if news > 0 {
+        if self.report(reported, "check for handoffs").unwrap_or(0) > 0 {
             let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
             self.report(planned, "plan notifications");
+            next_send = self.dispatch(&config, now).await;
         }
-        let next_step = self
-            .report(
-                self.store.next_escalation_at().await,
-                "read when the next escalation is due",
-            )
-            .flatten();
-        let dispatched = self.dispatcher.dispatch(&config, now).await;
-        let next_send = self.report(dispatched, "dispatch notifications").flatten();
+        let next_step = self.next_step.filter(|at| *at < Timestamp::MAX);
         self.dispatcher.forget_old(now);
         match (next_send, next_step) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// Starts what is due; answers when a paced destination may next
+    /// receive.
+    async fn dispatch(&mut self, config: &Arc<Config>, now: Timestamp) -> Option<Timestamp> {
+        let dispatched = self.dispatcher.dispatch(config, now).await;
+        self.report(dispatched, "dispatch notifications").flatten()
     }
 
     /// Counts and logs a store failure of one part of a round, so that the
@@ -219,6 +244,8 @@ impl Notifier {
             Ok(false) => {
                 if self.holding {
                     self.holding = false;
+                    // Another instance runs the escalations meanwhile.
+                    self.next_step = None;
                     tracing::warn!("Notifier lost the lease to another instance; standing by.");
                 }
             }

@@ -118,19 +118,24 @@ impl Due {
     }
 }
 
-/// Plans everything unplanned; answers how many notifications it recorded.
+/// Plans everything unplanned; answers how many page events and notices
+/// it took in (an event may start an escalation rather than notify).
 pub(super) async fn plan_all(
     store: &dyn Store,
     config: &Config,
     now: Timestamp,
 ) -> Result<usize, StoreError> {
-    let mut planned = 0;
+    let mut taken = 0;
     loop {
         let events = store.unplanned_page_events(BATCH).await?;
         let notices = store.unplanned_notices(BATCH).await?;
         if events.is_empty() && notices.is_empty() {
-            return Ok(planned);
+            return Ok(taken);
         }
+        // A batch that was not full left nothing behind: no need to ask
+        // again (what arrives meanwhile wakes the next round).
+        let more = events.len() >= BATCH as usize || notices.len() >= BATCH as usize;
+        taken += events.len() + notices.len();
         let mut notifications: Vec<NewNotification> = Vec::new();
         // Read once a round, and only when there is a page to link to.
         let mut key: Option<Key> = None;
@@ -254,7 +259,9 @@ pub(super) async fn plan_all(
         store
             .plan_notifications(&notifications, &event_ids, &notice_ids, now)
             .await?;
-        planned += notifications.len();
+        if !more {
+            return Ok(taken);
+        }
     }
 }
 
