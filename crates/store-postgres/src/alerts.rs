@@ -10,7 +10,9 @@ use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
 use pagerbound_core::alert::Fingerprint;
 use pagerbound_core::alert::Labels;
-use pagerbound_store::{AlertSearch, AlertWrite, Alerts, Result, StoredAlert, Written};
+use pagerbound_store::{
+    AlertSearch, AlertWrite, Alerts, Result, StoredAlert, WindowPart, Written, search_in_parts,
+};
 use serde::Serialize;
 use sqlx::postgres::PgRow;
 use std::collections::HashMap;
@@ -92,6 +94,78 @@ where
         .iter()
         .map(|row| Ok((column(row, "id")?, column(row, "seq")?)))
         .collect()
+}
+
+/// The two parts of a window of history (see [`WindowPart`]), as rows and
+/// as a count, with `$1` and `$2` the part's bounds on the start time and
+/// on the end, `$3` its size and `$4` the labels wanted (JSON text):
+/// `labels @> wanted` holds when the row has every wanted label and value.
+const STARTED_ROWS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM (SELECT ",
+    columns!(),
+    " FROM alerts WHERE starts_at >= $1 AND starts_at < $2
+        ORDER BY starts_at DESC, id DESC LIMIT $3) AS part
+      WHERE labels @> $4::text::jsonb
+      ORDER BY starts_at DESC, id DESC"
+);
+const STARTED_COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM alerts
+     WHERE starts_at >= $1 AND starts_at < $2 LIMIT $3) AS part";
+// `$2` is the range's start here too.
+const EARLIER_ROWS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM (SELECT ",
+    columns!(),
+    " FROM alerts WHERE starts_at < $2 AND (ends_at IS NULL OR ends_at > $1)
+        ORDER BY starts_at DESC, id DESC LIMIT $3) AS part
+      WHERE labels @> $4::text::jsonb
+      ORDER BY starts_at DESC, id DESC"
+);
+const EARLIER_COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM alerts
+     WHERE starts_at < $2 AND (ends_at IS NULL OR ends_at > $1) LIMIT $3) AS part";
+
+impl PostgresStore {
+    /// One part of [`search_in_parts`]: the part's newest `limit` alerts
+    /// that carry `wanted`, and how many it held (counted only when
+    /// `narrowed`: otherwise they are all there).
+    async fn window_part(
+        &self,
+        part: WindowPart,
+        from: Timestamp,
+        to: Timestamp,
+        wanted: &str,
+        narrowed: bool,
+        limit: u32,
+    ) -> Result<(Vec<StoredAlert>, usize)> {
+        let (rows_sql, count_sql, end) = match part {
+            WindowPart::Started => (STARTED_ROWS, STARTED_COUNT, to),
+            WindowPart::Earlier => (EARLIER_ROWS, EARLIER_COUNT, from),
+        };
+        let rows = sqlx::query(rows_sql)
+            .bind(from.to_sqlx())
+            .bind(end.to_sqlx())
+            .bind(i64::from(limit))
+            .bind(wanted)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error(String::new))?;
+        let held = if narrowed {
+            let count: i64 = sqlx::query_scalar(count_sql)
+                .bind(from.to_sqlx())
+                .bind(end.to_sqlx())
+                .bind(i64::from(limit))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(query_error(String::new))?;
+            usize::try_from(count).unwrap_or(0)
+        } else {
+            rows.len()
+        };
+        let alerts = rows.iter().map(alert_from_row).collect::<Result<_>>()?;
+        Ok((alerts, held))
+    }
 }
 
 #[async_trait]
@@ -237,83 +311,12 @@ impl Alerts for PostgresStore {
         labels: &Labels,
         window: u32,
     ) -> Result<AlertSearch> {
-        // `labels @> wanted`: the row holds every wanted label and value.
-        let wanted = to_json_text(labels)?;
-        // In two parts, so that each reads only what it keeps. First those
-        // that started in the range, newest first along `alerts_starts_at`,
-        // stopping at the window's size.
-        let mut rows = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM (SELECT ",
-            columns!(),
-            " FROM alerts WHERE starts_at >= $1 AND starts_at < $2
-                ORDER BY starts_at DESC, id DESC LIMIT $3) AS recent
-              WHERE labels @> $4::text::jsonb
-              ORDER BY starts_at DESC, id DESC"
-        ))
-        .bind(from.to_sqlx())
-        .bind(to.to_sqlx())
-        .bind(i64::from(window))
-        .bind(&wanted)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_error(String::new))?;
-        let mut searched = if labels.is_empty() {
-            rows.len()
-        } else {
-            let count: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM (SELECT 1 FROM alerts
-                 WHERE starts_at >= $1 AND starts_at < $2 LIMIT $3) AS recent",
-            )
-            .bind(from.to_sqlx())
-            .bind(to.to_sqlx())
-            .bind(i64::from(window))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(query_error(String::new))?;
-            usize::try_from(count).unwrap_or(0)
-        };
-        // Then, if the window has room, those that started before the range
-        // and still fired in it: all older than the first part.
-        let room = i64::from(window) - i64::try_from(searched).unwrap_or(i64::MAX);
-        if room > 0 {
-            let before = sqlx::query(concat!(
-                "SELECT ",
-                columns!(),
-                " FROM (SELECT ",
-                columns!(),
-                " FROM alerts WHERE starts_at < $1 AND (ends_at IS NULL OR ends_at > $1)
-                  ORDER BY starts_at DESC, id DESC LIMIT $2) AS earlier
-                WHERE labels @> $3::text::jsonb
-                ORDER BY starts_at DESC, id DESC"
-            ))
-            .bind(from.to_sqlx())
-            .bind(room)
-            .bind(&wanted)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(query_error(String::new))?;
-            searched += if labels.is_empty() {
-                before.len()
-            } else {
-                let count: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM (SELECT 1 FROM alerts
-                     WHERE starts_at < $1 AND (ends_at IS NULL OR ends_at > $1) LIMIT $2) AS earlier",
-                )
-                .bind(from.to_sqlx())
-                .bind(room)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(query_error(String::new))?;
-                usize::try_from(count).unwrap_or(0)
-            };
-            rows.extend(before);
-        }
-        Ok(AlertSearch {
-            alerts: rows.iter().map(alert_from_row).collect::<Result<_>>()?,
-            searched,
+        let wanted = &to_json_text(labels)?;
+        let narrowed = !labels.is_empty();
+        search_in_parts(window, |part, limit| {
+            self.window_part(part, from, to, wanted, narrowed, limit)
         })
+        .await
     }
 
     async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredAlert>> {

@@ -6,7 +6,10 @@ use crate::{SqliteStore, column, millis, optional_timestamp, query_error, timest
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_core::alert::{Fingerprint, Labels};
-use pagerbound_store::{AlertSearch, AlertWrite, Alerts, Result, StoreError, StoredAlert, Written};
+use pagerbound_store::{
+    AlertSearch, AlertWrite, Alerts, Result, StoreError, StoredAlert, WindowPart, Written,
+    search_in_parts,
+};
 use serde::Serialize;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
@@ -199,6 +202,81 @@ impl SqliteStore {
     }
 }
 
+/// The two parts of a window of history (see [`WindowPart`]), as rows and
+/// as a count, with `?1` and `?2` the part's bounds on the start time and
+/// on the end, `?3` its size and `?4` the labels wanted (JSON).
+const STARTED_ROWS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM (SELECT ",
+    columns!(),
+    " FROM alerts WHERE starts_at >= ?1 AND starts_at < ?2
+        ORDER BY starts_at DESC, id DESC LIMIT ?3)
+      WHERE ",
+    carries!("?4"),
+    " ORDER BY starts_at DESC, id DESC"
+);
+const STARTED_COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM alerts
+     WHERE starts_at >= ?1 AND starts_at < ?2 LIMIT ?3)";
+// Found through the `ends_at` index: the `+` keeps SQLite from walking
+// `alerts_starts_at` back to the first alert ever instead. `?2` is the
+// range's start here too.
+const EARLIER_ROWS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM (SELECT ",
+    columns!(),
+    " FROM alerts WHERE +starts_at < ?2 AND (ends_at IS NULL OR ends_at > ?1)
+        ORDER BY +starts_at DESC, id DESC LIMIT ?3)
+      WHERE ",
+    carries!("?4"),
+    " ORDER BY starts_at DESC, id DESC"
+);
+const EARLIER_COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM alerts
+     WHERE +starts_at < ?2 AND (ends_at IS NULL OR ends_at > ?1) LIMIT ?3)";
+
+impl SqliteStore {
+    /// One part of [`search_in_parts`]: the part's newest `limit` alerts
+    /// that carry `wanted`, and how many it held (counted only when
+    /// `narrowed`: otherwise they are all there).
+    async fn window_part(
+        &self,
+        part: WindowPart,
+        from: Timestamp,
+        to: Timestamp,
+        wanted: &str,
+        narrowed: bool,
+        limit: u32,
+    ) -> Result<(Vec<StoredAlert>, usize)> {
+        let (rows_sql, count_sql, end) = match part {
+            WindowPart::Started => (STARTED_ROWS, STARTED_COUNT, to),
+            WindowPart::Earlier => (EARLIER_ROWS, EARLIER_COUNT, from),
+        };
+        let rows = sqlx::query(rows_sql)
+            .bind(millis(from))
+            .bind(millis(end))
+            .bind(limit)
+            .bind(wanted)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(query_error(String::new))?;
+        let held = if narrowed {
+            let count: i64 = sqlx::query_scalar(count_sql)
+                .bind(millis(from))
+                .bind(millis(end))
+                .bind(limit)
+                .fetch_one(&self.reader)
+                .await
+                .map_err(query_error(String::new))?;
+            usize::try_from(count).unwrap_or(0)
+        } else {
+            rows.len()
+        };
+        let alerts = rows.iter().map(alert_from_row).collect::<Result<_>>()?;
+        Ok((alerts, held))
+    }
+}
+
 #[async_trait]
 impl Alerts for SqliteStore {
     async fn reserve_alert_ids(&self, count: usize) -> Result<Vec<i64>> {
@@ -338,86 +416,12 @@ impl Alerts for SqliteStore {
         labels: &Labels,
         window: u32,
     ) -> Result<AlertSearch> {
-        let wanted = to_json(labels)?;
-        // In two parts, so that each reads only what it keeps. First those
-        // that started in the range, newest first along `alerts_starts_at`,
-        // stopping at the window's size.
-        let mut rows = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM (SELECT ",
-            columns!(),
-            " FROM alerts WHERE starts_at >= ?1 AND starts_at < ?2
-                ORDER BY starts_at DESC, id DESC LIMIT ?3)
-              WHERE ",
-            carries!("?4"),
-            " ORDER BY starts_at DESC, id DESC"
-        ))
-        .bind(millis(from))
-        .bind(millis(to))
-        .bind(window)
-        .bind(&wanted)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(query_error(String::new))?;
-        let mut searched = if labels.is_empty() {
-            rows.len()
-        } else {
-            let count: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM (SELECT 1 FROM alerts
-                 WHERE starts_at >= ?1 AND starts_at < ?2 LIMIT ?3)",
-            )
-            .bind(millis(from))
-            .bind(millis(to))
-            .bind(window)
-            .fetch_one(&self.reader)
-            .await
-            .map_err(query_error(String::new))?;
-            usize::try_from(count).unwrap_or(0)
-        };
-        // Then, if the window has room, those that started before the range
-        // and still fired in it: all older than the first part, and found
-        // through the `ends_at` index. The `+` keeps SQLite from walking
-        // `alerts_starts_at` back to the first alert ever instead.
-        let room = u32::try_from(searched).map_or(0, |n| window.saturating_sub(n));
-        if room > 0 {
-            let before = sqlx::query(concat!(
-                "SELECT ",
-                columns!(),
-                " FROM (SELECT ",
-                columns!(),
-                " FROM alerts WHERE +starts_at < ?1 AND (ends_at IS NULL OR ends_at > ?1)
-                  ORDER BY +starts_at DESC, id DESC LIMIT ?2)
-                WHERE ",
-                carries!("?3"),
-                " ORDER BY starts_at DESC, id DESC"
-            ))
-            .bind(millis(from))
-            .bind(room)
-            .bind(&wanted)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(query_error(String::new))?;
-            searched += if labels.is_empty() {
-                before.len()
-            } else {
-                let count: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM (SELECT 1 FROM alerts
-                     WHERE +starts_at < ?1 AND (ends_at IS NULL OR ends_at > ?1) LIMIT ?2)",
-                )
-                .bind(millis(from))
-                .bind(room)
-                .fetch_one(&self.reader)
-                .await
-                .map_err(query_error(String::new))?;
-                usize::try_from(count).unwrap_or(0)
-            };
-            rows.extend(before);
-        }
-        Ok(AlertSearch {
-            alerts: rows.iter().map(alert_from_row).collect::<Result<_>>()?,
-            searched,
+        let wanted = &to_json(labels)?;
+        let narrowed = !labels.is_empty();
+        search_in_parts(window, |part, limit| {
+            self.window_part(part, from, to, wanted, narrowed, limit)
         })
+        .await
     }
 
     async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredAlert>> {

@@ -75,6 +75,38 @@ pub struct AlertSearch {
     pub searched: usize,
 }
 
+/// The two parts in which a store reads a window of alert history, so that
+/// each part reads about what it keeps: alerts that started in the range
+/// (newest first along an index by start time), then, if the window has
+/// room, those that started before it and still fired in it (found by when
+/// they ended). Every alert of the second part is older than the first's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowPart {
+    /// Started at or after the range's start and before its end.
+    Started,
+    /// Started before the range and ended after its start, or fires still.
+    Earlier,
+}
+
+/// Searches a window of `window` alerts in its two parts: `read(part,
+/// limit)` answers the part's newest `limit` alerts that carry the labels,
+/// and how many the part held before they were narrowed to the labels.
+/// Backends implement [`Alerts::search_alerts`] with it and their own SQL.
+pub async fn search_in_parts<F, Fut>(window: u32, mut read: F) -> Result<AlertSearch>
+where
+    F: FnMut(WindowPart, u32) -> Fut,
+    Fut: Future<Output = Result<(Vec<StoredAlert>, usize)>>,
+{
+    let (mut alerts, mut searched) = read(WindowPart::Started, window).await?;
+    let room = u32::try_from(searched).map_or(0, |n| window.saturating_sub(n));
+    if room > 0 {
+        let (earlier, held) = read(WindowPart::Earlier, room).await?;
+        alerts.extend(earlier);
+        searched += held;
+    }
+    Ok(AlertSearch { alerts, searched })
+}
+
 #[async_trait]
 pub trait Alerts {
     /// Reserves ids for `count` new occurrences. Knowing ids before the

@@ -25,7 +25,9 @@ pub mod silences;
 pub mod slis;
 pub mod tokens;
 
-pub use alerts::{AlertSearch, AlertWrite, Alerts, StoredAlert, Written};
+pub use alerts::{
+    AlertSearch, AlertWrite, Alerts, StoredAlert, WindowPart, Written, search_in_parts,
+};
 pub use drills::{Drill, Drills};
 pub use engine::{EngineState, NewMaintenance, Notice, Purged, StoredGroup};
 pub use error::StoreError;
