@@ -94,25 +94,18 @@ impl EngineState for SqliteStore {
         )
         .bind(to_json(&rows)?);
         // Groups are derived from the alerts: see `Relaxed`.
-        let mut relaxed = self.relaxed().await?;
-        query
-            .execute(&mut *relaxed.conn)
-            .await
-            .map_err(query_error(String::new))?;
-        relaxed.restore().await
+        self.execute_relaxed(query).await
     }
 
     async fn delete_groups(&self, keys: &[String]) -> Result<()> {
         if keys.is_empty() {
             return Ok(());
         }
-        let mut relaxed = self.relaxed().await?;
-        sqlx::query("DELETE FROM alert_groups WHERE key IN (SELECT value FROM json_each(?1))")
-            .bind(to_json(&keys)?)
-            .execute(&mut *relaxed.conn)
-            .await
-            .map_err(query_error(String::new))?;
-        relaxed.restore().await
+        self.execute_relaxed(
+            sqlx::query("DELETE FROM alert_groups WHERE key IN (SELECT value FROM json_each(?1))")
+                .bind(to_json(&keys)?),
+        )
+        .await
     }
 
     async fn groups(&self) -> Result<Vec<StoredGroup>> {

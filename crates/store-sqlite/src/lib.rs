@@ -112,6 +112,18 @@ impl SqliteStore {
         })
     }
 
+    /// Runs one statement of derived state on the writer: see [`Relaxed`].
+    pub(crate) async fn execute_relaxed<'q, E>(&self, statement: E) -> Result<()>
+    where
+        E: 'q + sqlx::Execute<'q, sqlx::Sqlite>,
+    {
+        let mut relaxed = self.relaxed().await?;
+        sqlx::Executor::execute(&mut *relaxed.conn, statement)
+            .await
+            .map_err(query_error(String::new))?;
+        relaxed.restore().await
+    }
+
     /// The writer for derived state, for one statement: see [`Relaxed`].
     pub(crate) async fn relaxed(&self) -> Result<Relaxed> {
         let mut conn = self.writer.acquire().await.map_err(unavailable)?;

@@ -50,14 +50,12 @@ impl SqliteStore {
         }
         // Delivery bookkeeping: see `Relaxed`. Lost to a power loss, a
         // notification is sent again.
-        let mut relaxed = self.relaxed().await?;
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(to_json(ids)?)
-            .bind(millis(at))
-            .execute(&mut *relaxed.conn)
-            .await
-            .map_err(query_error(String::new))?;
-        relaxed.restore().await
+        self.execute_relaxed(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(to_json(ids)?)
+                .bind(millis(at)),
+        )
+        .await
     }
 }
 
@@ -215,12 +213,8 @@ impl Outbox for SqliteStore {
         .bind(to_json(ids)?)
         .bind(millis(at))
         .bind(bundle);
-        let mut relaxed = self.relaxed().await?;
-        query
-            .execute(&mut *relaxed.conn)
-            .await
-            .map_err(query_error(String::new))?;
-        relaxed.restore().await
+        // Delivery bookkeeping: see `update_notifications`.
+        self.execute_relaxed(query).await
     }
 
     async fn record_delivered(&self, ids: &[i64], at: Timestamp) -> Result<()> {
