@@ -167,13 +167,13 @@ impl Notifier {
                 let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
                 self.report(planned, "plan notifications");
             }
-            self.next_step = match self.store.next_escalation_at().await {
-                Ok(next) => next.or(Some(Timestamp::MAX)),
-                Err(error) => {
-                    self.report::<()>(Err(error), "read when the next escalation is due");
-                    None
-                }
-            };
+            // Unknown after a failed read: read again next round.
+            self.next_step = self
+                .report(
+                    self.store.next_escalation_at().await,
+                    "read when the next escalation is due",
+                )
+                .map(|next| next.unwrap_or(Timestamp::MAX));
         }
         let mut next_send = self.dispatch(&config, now).await;
         // Who is on call is worked out for every schedule: after what is

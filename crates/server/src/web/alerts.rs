@@ -236,18 +236,18 @@ async fn search(
     // history, on another reader: neither query waits for the other.
     let (firing, history) = tokio::try_join!(state.store.alerts_ending_after(now), history)?;
     let firing: Vec<StoredAlert> = firing.into_iter().filter(|a| a.is_firing(now)).collect();
-    let wanted = |alert: &&StoredAlert| criteria.matchers.matches(&alert.labels);
+    let wanted = |alert: &StoredAlert| criteria.matchers.matches(&alert.labels);
     let candidates: Vec<StoredAlert> = match history {
         Some(found) => {
             page.history_cut = found.searched >= HISTORY_LIMIT as usize;
             let seen: BTreeSet<i64> = found.alerts.iter().map(|a| a.id).collect();
-            let firing_too = firing.iter().filter(|a| !seen.contains(&a.id));
+            let firing_too = firing.iter().filter(|a| !seen.contains(&a.id) && wanted(a));
             let mut all = found.alerts;
-            all.retain(|a| criteria.matchers.matches(&a.labels));
-            all.extend(firing_too.filter(wanted).cloned());
+            all.retain(wanted);
+            all.extend(firing_too.cloned());
             all
         }
-        None => firing.iter().filter(wanted).cloned().collect(),
+        None => firing.iter().filter(|a| wanted(a)).cloned().collect(),
     };
     let context = StatusContext::load(state, &firing, now).await?;
     let mut kept: Vec<(StoredAlert, bool, AlertStatus)> = candidates
@@ -279,10 +279,7 @@ async fn search(
         })
         .map(|(alert, _, _)| alert.id)
         .collect();
-    let mut pages_of: BTreeMap<i64, Vec<Page>> = BTreeMap::new();
-    for (alert_id, open) in state.store.open_pages_with_alerts(&paged).await? {
-        pages_of.entry(alert_id).or_default().push(open);
-    }
+    let mut pages_of = open_pages_by_alert(state, &paged).await?;
     for (alert, is_firing, status) in kept {
         let pages = pages_of.remove(&alert.id).unwrap_or_default();
         let silences = status
@@ -315,6 +312,19 @@ async fn search(
         });
     }
     Ok(())
+}
+
+/// The open pages and tickets that hold each of these alerts, read in one
+/// query.
+pub(super) async fn open_pages_by_alert(
+    state: &AppState,
+    alert_ids: &[i64],
+) -> WebResult<BTreeMap<i64, Vec<Page>>> {
+    let mut pages_of: BTreeMap<i64, Vec<Page>> = BTreeMap::new();
+    for (alert_id, open) in state.store.open_pages_with_alerts(alert_ids).await? {
+        pages_of.entry(alert_id).or_default().push(open);
+    }
+    Ok(pages_of)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! Everything shown comes from the SLO engine's latest round (the same
 //! figures as `GET /api/v1/slos`); only the alerts come from the store.
 
+use super::alerts::open_pages_by_alert;
 use super::chart::{Chart, Rule, figure};
 use super::error::WebResult;
 use super::session::SignedIn;
@@ -430,17 +431,16 @@ async fn raised_alerts(state: &AppState, slo: &Slo, now: Timestamp) -> WebResult
         .await?;
     firing.retain(|a| ours(a));
     firing.sort_by_key(|a| std::cmp::Reverse(a.starts_at));
-    let mut rows = Vec::with_capacity(firing.len());
-    for alert in firing {
-        // One query each; an SLO has a handful of lines, so a handful of
-        // alerts fire at most.
-        let pages = state.store.open_pages_with_alert(alert.id).await?;
-        rows.push(RaisedRow {
+    let ids: Vec<i64> = firing.iter().map(|a| a.id).collect();
+    let mut pages_of = open_pages_by_alert(state, &ids).await?;
+    let mut rows: Vec<RaisedRow> = firing
+        .into_iter()
+        .map(|alert| RaisedRow {
+            pages: pages_of.remove(&alert.id).unwrap_or_default(),
             alert,
             firing: true,
-            pages,
-        });
-    }
+        })
+        .collect();
     let since = now.checked_sub(RECENT_ALERTS).unwrap_or(Timestamp::MIN);
     let burn_alerts: Labels = [("alertname", BURN_ALERTNAME), ("slo", slo.name.as_str())]
         .into_iter()
