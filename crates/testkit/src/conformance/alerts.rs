@@ -177,6 +177,20 @@ pub async fn large_batches_are_written_whole(store: &dyn Store) {
     assert_eq!(fingerprints.len(), 3000);
 }
 
+/// Alert names in order, with `/instance` where an alert has one.
+fn names(alerts: Vec<pagerbound_store::StoredAlert>) -> Vec<String> {
+    alerts
+        .iter()
+        .map(|a| {
+            let name = a.labels.get("alertname").unwrap_or_default();
+            match a.labels.get("instance") {
+                Some(instance) => format!("{name}/{instance}"),
+                None => name.to_owned(),
+            }
+        })
+        .collect()
+}
+
 /// A range holds the alerts that started in it and those that started
 /// before it and still fired in it; the limit keeps the newest.
 pub async fn alert_history_ranges_hold_what_fired_in_them(store: &dyn Store) {
@@ -236,18 +250,6 @@ pub async fn alert_history_ranges_hold_what_fired_in_them(store: &dyn Store) {
             at("2026-11-22T00:00:00Z"),
             limit,
         )
-    };
-    let names = |alerts: Vec<pagerbound_store::StoredAlert>| -> Vec<String> {
-        alerts
-            .iter()
-            .map(|a| {
-                let name = a.labels.get("alertname").unwrap_or_default();
-                match a.labels.get("instance") {
-                    Some(instance) => format!("{name}/{instance}"),
-                    None => name.to_owned(),
-                }
-            })
-            .collect()
     };
     assert_eq!(
         names(day(100).await.expect("between")),
@@ -330,12 +332,6 @@ pub async fn alert_history_and_label_lookup(store: &dyn Store) {
     )
     .await
     .expect("write");
-    let names = |alerts: Vec<pagerbound_store::StoredAlert>| -> Vec<String> {
-        alerts
-            .iter()
-            .map(|a| a.labels.get("alertname").unwrap_or_default().to_owned())
-            .collect()
-    };
     let day = store
         .alerts_between(at("2026-11-21T00:00:00Z"), at("2026-11-22T00:00:00Z"), 100)
         .await
