@@ -719,7 +719,7 @@ fn instance_of(alert: &Made) -> String {
 /// Opens, acknowledges and resolves one page as the engine and people
 /// would have: each step its own transaction, with its timeline event.
 async fn write_page(store: &dyn Store, plan: &PagePlan) -> Result<()> {
-    let page = store.open_page(&plan.page).await?;
+    let page = store.open_page(&plan.page).await?.page;
     if let Some((at, by)) = plan.acknowledged {
         store
             .respond(page.id, &Response::Acknowledge, Actor::by(by), at)

@@ -1,5 +1,6 @@
 //! Starting, running and stopping the server.
 
+use crate::action_links::KeyCache;
 use crate::engine::Engine;
 use crate::heartbeat::Monitor;
 use crate::ingest::Ingest;
@@ -124,6 +125,9 @@ impl Server {
         let (stop_engine, engine_stopped) = watch::channel(false);
         let engine_task = engine.spawn(engine_stopped.clone());
         let http = crate::http_client::http_client().map_err(StartError::Http)?;
+        // One signing key for the links the notifier writes and the server
+        // checks.
+        let action_links: Arc<KeyCache> = Arc::default();
         let notifier = Notifier::new(
             store.clone(),
             config.clone(),
@@ -131,6 +135,7 @@ impl Server {
             notifier_handle.clone(),
             engine_handle.clone(),
             http,
+            action_links.clone(),
         );
         let heartbeat_task = Monitor::new(store.clone(), config.clone(), notifier_handle.clone())
             .spawn(engine_stopped.clone());
@@ -171,7 +176,7 @@ impl Server {
             ingest,
             engine: engine_handle,
             notifier: notifier_handle,
-            action_links: Arc::default(),
+            action_links,
             slos,
         };
         let (stop, stopped) = oneshot::channel::<()>();

@@ -24,7 +24,14 @@ macro_rules! columns {
     };
 }
 
-fn alert_from_row(row: &PgRow) -> Result<StoredAlert> {
+/// The alerts of one page, by id.
+pub(crate) const PAGE_ALERTS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM alerts WHERE id IN (SELECT alert_id FROM page_alerts WHERE page_id = $1) ORDER BY id"
+);
+
+pub(crate) fn alert_from_row(row: &PgRow) -> Result<StoredAlert> {
     Ok(StoredAlert {
         id: column(row, "id")?,
         fingerprint: Fingerprint::from_i64(column(row, "fingerprint")?),

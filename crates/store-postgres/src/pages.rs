@@ -4,7 +4,8 @@ use jiff::Timestamp;
 use jiff_sqlx::ToSqlx;
 use pagerbound_core::routing::Class;
 use pagerbound_store::{
-    Actor, NewPage, Page, PageEvent, PageFilter, PageState, Pages, Response, Result, StoreError,
+    Actor, NewPage, OpenedPage, Page, PageEvent, PageFilter, PageState, Pages, Response, Result,
+    StoreError, StoredAlert, UnplannedEvent,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Transaction};
@@ -100,7 +101,7 @@ pub(crate) async fn page_in(tx: &mut Transaction<'_, Postgres>, id: i64) -> Resu
 pub(crate) async fn insert_page(
     tx: &mut Transaction<'_, Postgres>,
     page: &NewPage,
-) -> Result<Page> {
+) -> Result<OpenedPage> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO pages (class, state, service, route, group_key, group_labels, title, created_at,
                             updated_at, alert_count)
@@ -119,20 +120,33 @@ pub(crate) async fn insert_page(
     .await
     .map_err(query_error(String::new))?;
     attach_alerts(tx, id, &page.alert_ids, page.at).await?;
-    let event = PageEvent {
-        at: page.at,
-        kind: "opened".to_owned(),
-        detail: serde_json::json!({ "alerts": page.alert_ids.len() }),
-    };
-    insert_event(tx, id, &event).await?;
-    page_in(tx, id)
+    let event = page.opened_event();
+    let event_id: i64 = sqlx::query_scalar(
+        "INSERT INTO page_events (page_id, at, kind, detail) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(id)
+    .bind(event.at.to_sqlx())
+    .bind(&event.kind)
+    .bind(&event.detail)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(query_error(String::new))?;
+    let opened = page_in(tx, id)
         .await?
-        .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))
+        .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))?;
+    Ok(OpenedPage {
+        page: opened,
+        opened: UnplannedEvent {
+            id: event_id,
+            page_id: id,
+            event,
+        },
+    })
 }
 
 #[async_trait]
 impl Pages for PostgresStore {
-    async fn open_page(&self, page: &NewPage) -> Result<Page> {
+    async fn open_page(&self, page: &NewPage) -> Result<OpenedPage> {
         // Opened by the engine from its groups: see `derived` in the crate docs.
         let mut tx = self
             .derived
@@ -262,14 +276,13 @@ impl Pages for PostgresStore {
         rows.iter().map(page_from_row).collect()
     }
 
-    async fn page_alert_ids(&self, id: i64) -> Result<Vec<i64>> {
-        sqlx::query_scalar(
-            "SELECT alert_id FROM page_alerts WHERE page_id = $1 ORDER BY added_at, alert_id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(query_error(String::new))
+    async fn page_alerts(&self, id: i64) -> Result<Vec<StoredAlert>> {
+        let rows = sqlx::query(crate::alerts::PAGE_ALERTS)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error(String::new))?;
+        rows.iter().map(crate::alerts::alert_from_row).collect()
     }
 
     async fn page_events(&self, id: i64) -> Result<Vec<PageEvent>> {

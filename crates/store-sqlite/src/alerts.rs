@@ -35,6 +35,13 @@ macro_rules! columns {
     };
 }
 
+/// The alerts of one page, by id.
+pub(crate) const PAGE_ALERTS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM alerts WHERE id IN (SELECT alert_id FROM page_alerts WHERE page_id = ?1) ORDER BY id"
+);
+
 pub(crate) fn alert_from_row(row: &SqliteRow) -> Result<StoredAlert> {
     Ok(StoredAlert {
         id: column(row, "id")?,

@@ -79,7 +79,8 @@ impl EngineState for SqliteStore {
                 })
             })
             .collect();
-        let query = sqlx::query(
+        // Groups are derived from the alerts.
+        let query = sqlx::query(crate::derived!(
             "INSERT INTO alert_groups (key, route, service, class, labels, created_at, next_flush_at,
                                        last_notified_at, notified, page_id)
              SELECT json_extract(value, '$.k'), json_extract(value, '$.r'), json_extract(value, '$.s'),
@@ -90,22 +91,23 @@ impl EngineState for SqliteStore {
              ON CONFLICT (key) DO UPDATE SET route = excluded.route, service = excluded.service,
                  class = excluded.class, labels = excluded.labels, next_flush_at = excluded.next_flush_at,
                  last_notified_at = excluded.last_notified_at, notified = excluded.notified,
-                 page_id = excluded.page_id",
-        )
+                 page_id = excluded.page_id"
+        ))
         .bind(to_json(&rows)?);
-        // Groups are derived from the alerts: see `Relaxed`.
-        self.execute_relaxed(query).await
+        self.write_derived(query).await?;
+        Ok(())
     }
 
     async fn delete_groups(&self, keys: &[String]) -> Result<()> {
         if keys.is_empty() {
             return Ok(());
         }
-        self.execute_relaxed(
-            sqlx::query("DELETE FROM alert_groups WHERE key IN (SELECT value FROM json_each(?1))")
-                .bind(to_json(&keys)?),
-        )
-        .await
+        let query = sqlx::query(crate::derived!(
+            "DELETE FROM alert_groups WHERE key IN (SELECT value FROM json_each(?1))"
+        ))
+        .bind(to_json(&keys)?);
+        self.write_derived(query).await?;
+        Ok(())
     }
 
     async fn groups(&self) -> Result<Vec<StoredGroup>> {

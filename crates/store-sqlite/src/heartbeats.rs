@@ -92,7 +92,7 @@ impl Heartbeats for SqliteStore {
         if current != expected {
             return Ok(None);
         }
-        let opened = self.insert_page(&mut tx, page).await?;
+        let opened = self.insert_page(&mut tx, page).await?.page;
         sqlx::query("UPDATE heartbeats SET page_id = ?2, page_opened_at = ?3 WHERE name = ?1")
             .bind(name)
             .bind(opened.id)

@@ -42,23 +42,6 @@ fn notification_from_row(row: &SqliteRow) -> Result<Notification> {
     })
 }
 
-impl SqliteStore {
-    /// Runs `sql` with the ids as `?1` (a JSON array) and `at` as `?2`.
-    async fn update_notifications(&self, sql: &str, ids: &[i64], at: Timestamp) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        // Delivery bookkeeping: see `Relaxed`. Lost to a power loss, a
-        // notification is sent again.
-        self.execute_relaxed(
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(to_json(ids)?)
-                .bind(millis(at)),
-        )
-        .await
-    }
-}
-
 #[async_trait]
 impl Outbox for SqliteStore {
     async fn unplanned_page_events(&self, limit: u32) -> Result<Vec<UnplannedEvent>> {
@@ -104,47 +87,40 @@ impl Outbox for SqliteStore {
         notices: &[i64],
         at: Timestamp,
     ) -> Result<()> {
-        // Planned from page events already committed: see `Relaxed`.
-        let mut relaxed = self.relaxed_writer().await?;
-        let mut tx = relaxed.begin().await?;
-        for n in notifications {
-            let created = millis(n.created_at);
-            sqlx::query(
-                "INSERT INTO notifications
-                     (key, source, page_id, destination_key, destination, message, state, attempts,
-                      next_attempt_at, created_at, updated_at, until_acknowledged)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?8, ?7, ?7, ?9)
-                 ON CONFLICT (source, destination_key) DO NOTHING",
-            )
-            .bind(&n.key)
-            .bind(n.source.to_string())
-            .bind(n.page_id)
-            .bind(n.destination.key())
-            .bind(to_json(&n.destination)?)
-            .bind(to_json(&n.message)?)
-            .bind(created)
-            .bind(millis(n.due_at))
-            .bind(n.until_acknowledged)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?;
-        }
-        for (table, ids) in [("page_events", page_events), ("notices", notices)] {
-            if ids.is_empty() {
-                continue;
-            }
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE {table} SET planned_at = ?2
-                 WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1))"
-            )))
-            .bind(to_json(ids)?)
-            .bind(millis(at))
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error(String::new))?;
-        }
-        tx.commit().await.map_err(query_error(String::new))?;
-        relaxed.restore().await
+        // Planned from page events already committed: derived state. The
+        // statements read one JSON argument (see `derived!`); destinations
+        // and messages go in it as JSON strings, stored as they are.
+        let rows: Vec<_> = notifications
+            .iter()
+            .map(|n| {
+                Ok(serde_json::json!({
+                    "k": n.key, "s": n.source.to_string(), "p": n.page_id,
+                    "dk": n.destination.key(), "d": to_json(&n.destination)?,
+                    "m": to_json(&n.message)?, "c": millis(n.created_at),
+                    "due": millis(n.due_at), "u": n.until_acknowledged,
+                }))
+            })
+            .collect::<Result<_>>()?;
+        let plan = serde_json::json!({
+            "rows": rows, "events": page_events, "notices": notices, "at": millis(at),
+        });
+        let query = sqlx::query(crate::derived!(
+            "INSERT INTO notifications
+                 (key, source, page_id, destination_key, destination, message, state, attempts,
+                  next_attempt_at, created_at, updated_at, until_acknowledged)
+             SELECT value ->> '$.k', value ->> '$.s', value ->> '$.p', value ->> '$.dk',
+                    value ->> '$.d', value ->> '$.m', 'pending', 0, value ->> '$.due',
+                    value ->> '$.c', value ->> '$.c', value ->> '$.u'
+             FROM json_each(?1, '$.rows') WHERE true
+             ON CONFLICT (source, destination_key) DO NOTHING",
+            "UPDATE page_events SET planned_at = ?1 ->> '$.at'
+             WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1, '$.events'))",
+            "UPDATE notices SET planned_at = ?1 ->> '$.at'
+             WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1, '$.notices'))",
+        ))
+        .bind(to_json(&plan)?);
+        self.write_derived(query).await?;
+        Ok(())
     }
 
     async fn record_notice(
@@ -205,27 +181,34 @@ impl Outbox for SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let query = sqlx::query(
+        // Delivery bookkeeping is derived state: lost to a power loss, a
+        // notification is sent again, under the same key.
+        let query = sqlx::query(crate::derived!(
             "UPDATE notifications
              SET state = 'sending', attempts = attempts + 1, bundle = ?3, updated_at = ?2
-             WHERE id IN (SELECT value FROM json_each(?1))",
-        )
+             WHERE id IN (SELECT value FROM json_each(?1))"
+        ))
         .bind(to_json(ids)?)
         .bind(millis(at))
         .bind(bundle);
-        // Delivery bookkeeping: see `update_notifications`.
-        self.execute_relaxed(query).await
+        self.write_derived(query).await?;
+        Ok(())
     }
 
     async fn record_delivered(&self, ids: &[i64], at: Timestamp) -> Result<()> {
-        self.update_notifications(
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // Delivery bookkeeping: see `start_delivery`.
+        let query = sqlx::query(crate::derived!(
             "UPDATE notifications
              SET state = 'delivered', delivered_at = ?2, updated_at = ?2, last_error = NULL
-             WHERE id IN (SELECT value FROM json_each(?1))",
-            ids,
-            at,
-        )
-        .await
+             WHERE id IN (SELECT value FROM json_each(?1))"
+        ))
+        .bind(to_json(ids)?)
+        .bind(millis(at));
+        self.write_derived(query).await?;
+        Ok(())
     }
 
     async fn record_failed(

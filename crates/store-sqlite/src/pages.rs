@@ -1,10 +1,11 @@
-use crate::alerts::{labels, to_json};
+use crate::alerts::{alert_from_row, labels, to_json};
 use crate::{SqliteStore, column, millis, optional_timestamp, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_core::routing::Class;
 use pagerbound_store::{
-    Actor, NewPage, Page, PageEvent, PageFilter, PageState, Pages, Response, Result, StoreError,
+    Actor, NewPage, OpenedPage, Page, PageEvent, PageFilter, PageState, Pages, Response, Result,
+    StoreError, StoredAlert, UnplannedEvent,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
@@ -86,6 +87,65 @@ async fn attach_alerts(
     Ok(())
 }
 
+/// The statements that open a page: the page, its alerts, its `opened`
+/// event, then the page as stored beside the event's id. They read their values from one JSON
+/// argument (see [`derived!`](crate::derived)), made by [`new_page_json`].
+/// The page's id and the event's are the highest: the writer is alone and
+/// inside the transaction.
+macro_rules! insert_page {
+    () => {
+        concat!(
+            "INSERT INTO pages (class, state, service, route, group_key, group_labels, title,
+                                created_at, updated_at, alert_count)
+             SELECT ?1 ->> '$.class', ?1 ->> '$.state', ?1 ->> '$.service', ?1 ->> '$.route',
+                    ?1 ->> '$.key', ?1 ->> '$.labels', ?1 ->> '$.title', ?1 ->> '$.at', ?1 ->> '$.at', 0;
+             INSERT OR IGNORE INTO page_alerts (page_id, alert_id, added_at)
+             SELECT (SELECT max(id) FROM pages), value, ?1 ->> '$.at' FROM json_each(?1, '$.alerts');
+             UPDATE pages SET alert_count = (SELECT count(*) FROM page_alerts WHERE page_id = pages.id)
+             WHERE id = (SELECT max(id) FROM pages);
+             INSERT INTO page_events (page_id, at, kind, detail)
+             SELECT (SELECT max(id) FROM pages), ?1 ->> '$.at', 'opened', ?1 ->> '$.opened';
+             SELECT ",
+            columns!(),
+            ", (SELECT max(id) FROM page_events) AS opened_event
+             FROM pages WHERE id = (SELECT max(id) FROM pages)"
+        )
+    };
+}
+
+/// The argument of [`insert_page!`]: the labels and the event's detail go
+/// as JSON strings, stored as they are.
+fn new_page_json(page: &NewPage) -> Result<String> {
+    to_json(&serde_json::json!({
+        "class": page.class.as_str(),
+        "state": PageState::initial(page.class).as_str(),
+        "service": page.service,
+        "route": page.route,
+        "key": page.group_key,
+        "labels": to_json(&page.group_labels)?,
+        "title": page.title,
+        "at": millis(page.at),
+        "alerts": page.alert_ids,
+        "opened": to_json(&page.opened_event().detail)?,
+    }))
+}
+
+/// The page that [`insert_page!`] returned, with its `opened` event.
+fn opened_page(rows: &[SqliteRow], page: &NewPage) -> Result<OpenedPage> {
+    let row = rows
+        .last()
+        .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))?;
+    let opened = page_from_row(row)?;
+    Ok(OpenedPage {
+        opened: UnplannedEvent {
+            id: column(row, "opened_event")?,
+            page_id: opened.id,
+            event: page.opened_event(),
+        },
+        page: opened,
+    })
+}
+
 impl SqliteStore {
     pub(crate) async fn page_in(
         &self,
@@ -100,53 +160,29 @@ impl SqliteStore {
         row.as_ref().map(page_from_row).transpose()
     }
 
-    /// Opens a page within `tx`, with its alerts and `opened` event.
+    /// Opens a page within `tx`, with its alerts and `opened` event, in
+    /// one trip to the writer's thread.
     pub(crate) async fn insert_page(
         &self,
         tx: &mut Transaction<'_, Sqlite>,
         page: &NewPage,
-    ) -> Result<Page> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO pages (class, state, service, route, group_key, group_labels, title, created_at,
-                                updated_at, alert_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 0)
-             RETURNING id",
-        )
-        .bind(page.class.as_str())
-        .bind(PageState::initial(page.class).as_str())
-        .bind(&page.service)
-        .bind(&page.route)
-        .bind(&page.group_key)
-        .bind(to_json(&page.group_labels)?)
-        .bind(&page.title)
-        .bind(millis(page.at))
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(query_error(String::new))?;
-        attach_alerts(tx, id, &page.alert_ids, page.at).await?;
-        let event = PageEvent {
-            at: page.at,
-            kind: "opened".to_owned(),
-            detail: serde_json::json!({ "alerts": page.alert_ids.len() }),
-        };
-        insert_event(tx, id, &event).await?;
-        self.page_in(tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))
+    ) -> Result<OpenedPage> {
+        let rows = sqlx::query(insert_page!())
+            .bind(new_page_json(page)?)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(query_error(String::new))?;
+        opened_page(&rows, page)
     }
 }
 
 #[async_trait]
 impl Pages for SqliteStore {
-    async fn open_page(&self, page: &NewPage) -> Result<Page> {
-        // The engine opens pages from groups of committed alerts: see
-        // `Relaxed`.
-        let mut relaxed = self.relaxed_writer().await?;
-        let mut tx = relaxed.begin().await?;
-        let opened = self.insert_page(&mut tx, page).await?;
-        tx.commit().await.map_err(query_error(String::new))?;
-        relaxed.restore().await?;
-        Ok(opened)
+    async fn open_page(&self, page: &NewPage) -> Result<OpenedPage> {
+        // The engine opens pages from groups of committed alerts: derived
+        // state.
+        let query = sqlx::query(crate::derived!(insert_page!())).bind(new_page_json(page)?);
+        opened_page(&self.write_derived(query).await?, page)
     }
 
     async fn add_page_alerts(&self, id: i64, alert_ids: &[i64], event: &PageEvent) -> Result<()> {
@@ -275,14 +311,13 @@ impl Pages for SqliteStore {
         rows.iter().map(page_from_row).collect()
     }
 
-    async fn page_alert_ids(&self, id: i64) -> Result<Vec<i64>> {
-        sqlx::query_scalar(
-            "SELECT alert_id FROM page_alerts WHERE page_id = ?1 ORDER BY added_at, alert_id",
-        )
-        .bind(id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(query_error(String::new))
+    async fn page_alerts(&self, id: i64) -> Result<Vec<StoredAlert>> {
+        let rows = sqlx::query(crate::alerts::PAGE_ALERTS)
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(query_error(String::new))?;
+        rows.iter().map(alert_from_row).collect()
     }
 
     async fn page_events(&self, id: i64) -> Result<Vec<PageEvent>> {

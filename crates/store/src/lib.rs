@@ -42,7 +42,7 @@ pub use outbox::{
     UnplannedEvent,
 };
 pub use overrides::{NewOverride, Overrides, StoredOverride};
-pub use pages::{NewPage, Page, PageEvent, PageFilter, PageState, Pages};
+pub use pages::{NewPage, OpenedPage, Page, PageEvent, PageFilter, PageState, Pages};
 pub use response::{Actor, Outcome, Response};
 pub use secrets::Secrets;
 pub use sign_in::{NewSession, Session, SignIn, StoredPassword};

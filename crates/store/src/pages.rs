@@ -2,7 +2,7 @@
 //! A page goes triggered → acknowledged → resolved; a ticket open →
 //! resolved. Each keeps its alerts and a timeline of events.
 
-use crate::Result;
+use crate::{Result, StoredAlert, UnplannedEvent};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_core::alert::Labels;
@@ -104,6 +104,25 @@ pub struct NewPage {
     pub alert_ids: Vec<i64>,
 }
 
+impl NewPage {
+    /// The event that opens the page, on its timeline.
+    pub fn opened_event(&self) -> PageEvent {
+        PageEvent {
+            at: self.at,
+            kind: "opened".to_owned(),
+            detail: serde_json::json!({ "alerts": self.alert_ids.len() }),
+        }
+    }
+}
+
+/// A page just opened, with its `opened` event: what the notifier plans
+/// from, handed to it without reading it back.
+#[derive(Debug, Clone)]
+pub struct OpenedPage {
+    pub page: Page,
+    pub opened: UnplannedEvent,
+}
+
 /// One entry of a page's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PageEvent {
@@ -132,7 +151,7 @@ pub struct PageFilter {
 #[async_trait]
 pub trait Pages {
     /// Opens a page or ticket with its first alerts and an `opened` event.
-    async fn open_page(&self, page: &NewPage) -> Result<Page>;
+    async fn open_page(&self, page: &NewPage) -> Result<OpenedPage>;
 
     /// Adds alerts (those not there yet) and an event to the timeline.
     async fn add_page_alerts(&self, id: i64, alert_ids: &[i64], event: &PageEvent) -> Result<()>;
@@ -173,8 +192,9 @@ pub trait Pages {
     /// Pages and tickets matching the filter, newest first.
     async fn pages(&self, filter: &PageFilter) -> Result<Vec<Page>>;
 
-    /// The alert ids of a page, in the order they joined.
-    async fn page_alert_ids(&self, id: i64) -> Result<Vec<i64>>;
+    /// The alert occurrences a page holds, by id: one query, as the
+    /// notification path reads them for every page it announces.
+    async fn page_alerts(&self, id: i64) -> Result<Vec<StoredAlert>>;
 
     /// The timeline of a page, oldest first.
     async fn page_events(&self, id: i64) -> Result<Vec<PageEvent>>;

@@ -84,8 +84,7 @@ pub(crate) async fn describe(state: &AppState, id: i64) -> ApiResult<Value> {
         .page(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no page or ticket {id}")))?;
-    let ids = state.store.page_alert_ids(id).await?;
-    let alerts = state.store.alerts_by_ids(&ids).await?;
+    let alerts = state.store.page_alerts(id).await?;
     let now = crate::clock::now();
     let context = StatusContext::load(state, &alerts, now).await?;
     let mut body = json!(page);

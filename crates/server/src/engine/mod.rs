@@ -13,12 +13,12 @@ mod state;
 pub(crate) use state::{Action, State};
 
 use crate::metrics::{ClassLabels, Metrics};
-use crate::notify::NotifierHandle;
+use crate::notify::{NotifierHandle, Opened};
 use crate::reload::ConfigHandle;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_core::alert::{Fingerprint, Labels};
 use pagerbound_store::{
-    Actor, Backend, NewPage, PageEvent, PageState, Response, Store, StoreError,
+    Actor, Backend, NewPage, PageEvent, PageState, Response, Store, StoreError, StoredAlert,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -442,8 +442,7 @@ impl Engine {
     }
 
     async fn end_snooze(&self, page_id: i64, now: Timestamp) -> Result<(), StoreError> {
-        let ids = self.store.page_alert_ids(page_id).await?;
-        let alerts = self.store.alerts_by_ids(&ids).await?;
+        let alerts = self.store.page_alerts(page_id).await?;
         let response = if alerts.iter().any(|alert| alert.is_firing(now)) {
             Response::EndSnooze
         } else {
@@ -465,14 +464,23 @@ impl Engine {
         let actions = state.process(now);
         if !actions.is_empty() {
             self.handle.shared.acting.store(true, Ordering::Release);
+            // Pages opened go to the notifier in full; anything else it
+            // reads from the store.
+            let mut opened = Vec::new();
+            let mut more = false;
             for action in &actions {
-                if let Err(error) = self.act(action, now).await {
-                    self.metrics.database_errors.inc();
-                    tracing::error!(error = %error, action = ?action, "Engine could not store an action.");
+                more |= !matches!(action, Action::Open { .. });
+                match self.act(action, now).await {
+                    Ok(Some(page)) => opened.push(page),
+                    Ok(None) => {}
+                    Err(error) => {
+                        self.metrics.database_errors.inc();
+                        tracing::error!(error = %error, action = ?action, "Engine could not store an action.");
+                    }
                 }
             }
             self.handle.shared.acting.store(false, Ordering::Release);
-            self.notifier.wake();
+            self.notifier.engine_acted(opened, more);
         }
         let Some(state) = &mut self.state else {
             return;
@@ -492,7 +500,8 @@ impl Engine {
         }
     }
 
-    async fn act(&mut self, action: &Action, now: Timestamp) -> Result<(), StoreError> {
+    /// Stores an action; answers the page it opened, if it opened one.
+    async fn act(&mut self, action: &Action, now: Timestamp) -> Result<Option<Opened>, StoreError> {
         match action {
             Action::Open {
                 group,
@@ -502,8 +511,10 @@ impl Engine {
                 labels,
                 alert_ids,
             } => {
-                let title = self.title(labels, alert_ids).await?;
-                let page = self
+                // All of them, for the title and for the notifier.
+                let alerts = self.store.alerts_by_ids(alert_ids).await?;
+                let title = title(labels, alert_ids, &alerts);
+                let stored = self
                     .store
                     .open_page(&NewPage {
                         class: *class,
@@ -516,16 +527,21 @@ impl Engine {
                         alert_ids: alert_ids.clone(),
                     })
                     .await?;
+                let id = stored.page.id;
                 if let Some(state) = &mut self.state {
-                    state.page_opened(group, page.id);
+                    state.page_opened(group, id);
                 }
+                let opened = Opened {
+                    page: stored,
+                    alerts,
+                };
                 // A drill's page is practice: linked to its drill for the
                 // report, and never counted as pager load.
                 if let Some(drill) = pagerbound_core::drill::drill_id(labels) {
-                    self.store.drill_opened(drill, page.id).await?;
+                    self.store.drill_opened(drill, id).await?;
                     self.metrics.drill_pages_opened.inc();
-                    tracing::info!(id = page.id, drill, service = %service, "Drill page opened.");
-                    return Ok(());
+                    tracing::info!(id, drill, service = %service, "Drill page opened.");
+                    return Ok(Some(opened));
                 }
                 self.metrics
                     .pages_opened
@@ -534,10 +550,11 @@ impl Engine {
                     })
                     .inc();
                 if *class == pagerbound_core::routing::Class::Page {
-                    tracing::info!(id = page.id, service = %service, title = %title, "Page opened.");
+                    tracing::info!(id, service = %service, title = %title, "Page opened.");
                 } else {
-                    tracing::info!(id = page.id, service = %service, title = %title, "Ticket opened.");
+                    tracing::info!(id, service = %service, title = %title, "Ticket opened.");
                 }
+                return Ok(Some(opened));
             }
             Action::Change {
                 page_id,
@@ -563,7 +580,7 @@ impl Engine {
                     .await?
                     .is_some_and(|page| page.state == PageState::Triggered);
                 if !triggered {
-                    return Ok(());
+                    return Ok(None);
                 }
                 let event = PageEvent {
                     at: now,
@@ -586,28 +603,26 @@ impl Engine {
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
+}
 
-    /// A page's title: the first alert's summary (or its name), and how many
-    /// more there are.
-    async fn title(&self, labels: &Labels, alert_ids: &[i64]) -> Result<String, StoreError> {
-        let first = match alert_ids.first() {
-            Some(id) => self.store.alerts_by_ids(&[*id]).await?.into_iter().next(),
-            None => None,
-        };
-        let base = first
-            .as_ref()
-            .and_then(|a| {
-                a.annotations
-                    .get("summary")
-                    .or_else(|| a.labels.get("alertname"))
-            })
-            .map(str::to_owned)
-            .unwrap_or_else(|| labels.to_string());
-        Ok(match alert_ids.len() {
-            0 | 1 => base,
-            n => format!("{base} (+{} more)", n - 1),
+/// A page's title: the first alert's summary (or its name), and how many
+/// more there are.
+fn title(labels: &Labels, alert_ids: &[i64], alerts: &[StoredAlert]) -> String {
+    let first = alert_ids
+        .first()
+        .and_then(|id| alerts.iter().find(|alert| alert.id == *id));
+    let base = first
+        .and_then(|a| {
+            a.annotations
+                .get("summary")
+                .or_else(|| a.labels.get("alertname"))
         })
+        .map(str::to_owned)
+        .unwrap_or_else(|| labels.to_string());
+    match alert_ids.len() {
+        0 | 1 => base,
+        n => format!("{base} (+{} more)", n - 1),
     }
 }

@@ -14,14 +14,16 @@ mod handoff;
 mod plan;
 pub mod transport;
 
+use crate::action_links::KeyCache;
 use crate::engine::EngineHandle;
 use crate::metrics::Metrics;
 use crate::reload::ConfigHandle;
 use dispatch::Dispatcher;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_config::Config;
-use pagerbound_store::{Store, StoreError};
+use pagerbound_store::{OpenedPage, Store, StoreError, StoredAlert};
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -33,15 +35,67 @@ const LEASE_RENEWAL: SignedDuration = SignedDuration::from_secs(5);
 const POLL: SignedDuration = SignedDuration::from_secs(1);
 
 /// Wakes the notifier when there is news; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct NotifierHandle {
     wake: Arc<Notify>,
+    news: Arc<Mutex<News>>,
+}
+
+/// What the notifier has been told since it last planned.
+struct News {
+    /// Something was written that only the store knows: read it.
+    unread: bool,
+    /// Pages the engine opened, in full: planning these needs no read.
+    opened: Vec<Opened>,
+}
+
+/// A page the engine opened, with its alerts, as the engine stored them.
+pub struct Opened {
+    pub page: OpenedPage,
+    pub alerts: Vec<StoredAlert>,
+}
+
+impl Default for NotifierHandle {
+    fn default() -> Self {
+        NotifierHandle {
+            wake: Arc::default(),
+            // At start, whatever a previous run left unplanned.
+            news: Arc::new(Mutex::new(News {
+                unread: true,
+                opened: Vec::new(),
+            })),
+        }
+    }
 }
 
 impl NotifierHandle {
     /// Something was written to a page's timeline or to the notices.
     pub fn wake(&self) {
+        self.news().unread = true;
         self.wake.notify_one();
+    }
+
+    /// The engine stored a round of actions: it opened these pages, and
+    /// when `more` wrote other events too.
+    pub fn engine_acted(&self, opened: Vec<Opened>, more: bool) {
+        {
+            let mut news = self.news();
+            news.unread |= more;
+            news.opened.extend(opened);
+        }
+        self.wake.notify_one();
+    }
+
+    /// What to plan from: whether to read the store, and the pages known.
+    fn take(&self) -> (bool, Vec<Opened>) {
+        let mut news = self.news();
+        let unread = std::mem::take(&mut news.unread);
+        (unread, std::mem::take(&mut news.opened))
+    }
+
+    fn news(&self) -> std::sync::MutexGuard<'_, News> {
+        // The news stays usable if a holder panicked: it is two fields.
+        self.news.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -53,6 +107,9 @@ pub struct Notifier {
     handle: NotifierHandle,
     engine: EngineHandle,
     dispatcher: Dispatcher,
+    /// Signs the action links in messages; shared with the server, which
+    /// verifies them.
+    keys: Arc<KeyCache>,
     holder: String,
     holding: bool,
     /// When the next escalation step is due, as last read: `None` when not
@@ -69,6 +126,7 @@ impl Notifier {
         handle: NotifierHandle,
         engine: EngineHandle,
         http: reqwest::Client,
+        keys: Arc<KeyCache>,
     ) -> Notifier {
         let holder = crate::store::lease_holder(store.backend());
         Notifier {
@@ -78,6 +136,7 @@ impl Notifier {
             metrics,
             handle,
             engine,
+            keys,
             holder,
             holding: false,
             next_step: None,
@@ -96,6 +155,8 @@ impl Notifier {
                 _ = stop.changed() => break,
                 _ = self.handle.wake.notified() => {}
                 Some(sent) = self.dispatcher.tasks.join_next(), if !self.dispatcher.tasks.is_empty() => {
+                    // A failure for good records a notice to plan.
+                    self.handle.news().unread = true;
                     match sent {
                         Ok(sent) => {
                             let config = self.config.current().config.clone();
@@ -107,7 +168,8 @@ impl Notifier {
                         Err(error) => tracing::error!(error = %error, "A delivery attempt failed to run."),
                     }
                 }
-                _ = tokio::time::sleep(wait.unsigned_abs()) => {}
+                // Retries come due, other instances write: look.
+                _ = tokio::time::sleep(wait.unsigned_abs()) => self.handle.news().unread = true,
             }
             let now = crate::clock::now();
             if now >= next_lease {
@@ -116,6 +178,8 @@ impl Notifier {
             }
             wait = POLL;
             if !self.holding {
+                // Another instance plans: from the store.
+                self.handle.take();
                 continue;
             }
             if let Some(at) = self.round(now).await {
@@ -152,20 +216,31 @@ impl Notifier {
         // While the engine is acting, more of the same burst is on its way:
         // plan once it is done (it wakes us), so that a flood of pages goes
         // out as one bundle per person.
-        let mut taken = 0;
+        let mut started = 0;
         if !self.engine.is_acting() {
-            let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
-            taken = self.report(planned, "plan notifications").unwrap_or(0);
+            let (unread, opened) = self.handle.take();
+            let planned = plan::plan_all(
+                self.store.as_ref(),
+                &config,
+                &self.keys,
+                plan::Told { unread, opened },
+                now,
+            )
+            .await;
+            match self.report(planned, "plan notifications") {
+                Some(planned) => started = planned.escalations,
+                // What was not planned is read from the store next time.
+                None => self.handle.news().unread = true,
+            }
         }
         // Steps that come due record their events; planning right away
         // turns them into notifications. Escalations start only from what
-        // was just planned, so with nothing new they are looked at when
-        // the next step is due.
-        if taken > 0 || self.next_step.is_none_or(|at| at <= now) {
+        // was just planned, so otherwise they are looked at when the next
+        // step is due.
+        if started > 0 || self.next_step.is_none_or(|at| at <= now) {
             let fired = escalate::fire_due(self.store.as_ref(), &config, now).await;
             if self.report(fired, "escalate pages").unwrap_or(0) > 0 {
-                let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
-                self.report(planned, "plan notifications");
+                self.plan(&config, now).await;
             }
             // Unknown after a failed read: read again next round.
             self.next_step = self
@@ -180,8 +255,7 @@ impl Notifier {
         // due has gone out, not before.
         let reported = handoff::check(self.store.as_ref(), &config, now).await;
         if self.report(reported, "check for handoffs").unwrap_or(0) > 0 {
-            let planned = plan::plan_all(self.store.as_ref(), &config, now).await;
-            self.report(planned, "plan notifications");
+            self.plan(&config, now).await;
             next_send = self.dispatch(&config, now).await;
         }
         let next_step = self.next_step.filter(|at| *at < Timestamp::MAX);
@@ -190,6 +264,17 @@ impl Notifier {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// Plans what the store holds unplanned; a failure plans nothing and
+    /// says so.
+    async fn plan(&self, config: &Config, now: Timestamp) {
+        let told = plan::Told {
+            unread: true,
+            opened: Vec::new(),
+        };
+        let planned = plan::plan_all(self.store.as_ref(), config, &self.keys, told, now).await;
+        self.report(planned, "plan notifications");
     }
 
     /// Starts what is due; answers when a paced destination may next
@@ -222,6 +307,7 @@ impl Notifier {
                 // Our own attempts are still under way: they will record
                 // their outcome themselves.
                 self.holding = true;
+                self.handle.news().unread = true;
             }
             Ok(true) if !self.holding => {
                 // Whoever held the outbox before may have stopped mid-send:
@@ -229,6 +315,8 @@ impl Notifier {
                 match self.store.release_notifications(now).await {
                     Ok(released) => {
                         self.holding = true;
+                        // And it may have left events unplanned.
+                        self.handle.news().unread = true;
                         tracing::info!(
                             resent = released,
                             "Notifier took the lease; notifications left sending will be sent again."

@@ -1,7 +1,8 @@
 //! Planning: from timeline events and notices to notifications in the
 //! outbox, each with its destination and its words.
 
-use crate::action_links::{Key, LinkAction, claims, offers};
+use super::Opened;
+use crate::action_links::{Key, KeyCache, LinkAction, claims, offers};
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_config::Config;
 use pagerbound_core::id::uuid_v4;
@@ -9,7 +10,11 @@ use pagerbound_core::notify::recipients::{Addressed, destinations};
 use pagerbound_core::notify::{AlertSummary, Destination, Links, Message, PageSummary, Subject};
 use pagerbound_core::routing::Class;
 use pagerbound_core::{Urgency, User};
-use pagerbound_store::{NewNotification, Notice, Page, PageEvent, Source, Store, StoreError};
+use pagerbound_store::{
+    NewNotification, Notice, Page, PageEvent, Source, Store, StoreError, StoredAlert,
+    UnplannedEvent,
+};
+use std::collections::HashMap;
 use url::Url;
 
 /// Events and notices taken per round.
@@ -118,46 +123,112 @@ impl Due {
     }
 }
 
-/// Plans everything unplanned; answers how many page events and notices
-/// it took in (an event may start an escalation rather than notify).
+/// What a planning round took in.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Planned {
+    /// Page events and notices.
+    pub taken: usize,
+    /// Escalations started (or started over): their first step is due.
+    pub escalations: usize,
+}
+
+/// What the notifier was told since it last planned.
+pub(super) struct Told {
+    /// Whether the store holds unplanned events or notices it was not
+    /// told of in full.
+    pub unread: bool,
+    /// Pages the engine opened, as it stored them.
+    pub opened: Vec<Opened>,
+}
+
+/// Plans everything unplanned. An event may start an escalation rather
+/// than notify. When all there is to plan is pages the engine opened and
+/// handed over, nothing is read: this is the path from alert to person.
 pub(super) async fn plan_all(
     store: &dyn Store,
     config: &Config,
+    keys: &KeyCache,
+    told: Told,
     now: Timestamp,
-) -> Result<usize, StoreError> {
-    let mut taken = 0;
-    loop {
-        let events = store.unplanned_page_events(BATCH).await?;
-        let notices = store.unplanned_notices(BATCH).await?;
-        if events.is_empty() && notices.is_empty() {
-            return Ok(taken);
+) -> Result<Planned, StoreError> {
+    let planner = Planner {
+        store,
+        config,
+        keys,
+        now,
+        opened: told
+            .opened
+            .iter()
+            .map(|opened| (opened.page.opened.id, opened))
+            .collect(),
+    };
+    let mut planned = Planned::default();
+    if !told.unread {
+        let events: Vec<UnplannedEvent> =
+            told.opened.iter().map(|o| o.page.opened.clone()).collect();
+        if !events.is_empty() {
+            planner.plan(&events, &[], &mut planned).await?;
         }
+        return Ok(planned);
+    }
+    loop {
+        // Two readers at once.
+        let (events, notices) = tokio::try_join!(
+            store.unplanned_page_events(BATCH),
+            store.unplanned_notices(BATCH)
+        )?;
+        if events.is_empty() && notices.is_empty() {
+            return Ok(planned);
+        }
+        planner.plan(&events, &notices, &mut planned).await?;
         // A batch that was not full left nothing behind: no need to ask
         // again (what arrives meanwhile wakes the next round).
-        let more = events.len() >= BATCH as usize || notices.len() >= BATCH as usize;
-        taken += events.len() + notices.len();
+        if events.len() < BATCH as usize && notices.len() < BATCH as usize {
+            return Ok(planned);
+        }
+    }
+}
+
+struct Planner<'a> {
+    store: &'a dyn Store,
+    config: &'a Config,
+    keys: &'a KeyCache,
+    now: Timestamp,
+    /// Pages the engine opened, by their `opened` event.
+    opened: HashMap<i64, &'a Opened>,
+}
+
+impl Planner<'_> {
+    /// Plans a batch of events and notices into the outbox, and marks them
+    /// planned.
+    async fn plan(
+        &self,
+        events: &[UnplannedEvent],
+        notices: &[Notice],
+        planned: &mut Planned,
+    ) -> Result<(), StoreError> {
+        let now = self.now;
+        planned.taken += events.len() + notices.len();
         let mut notifications: Vec<NewNotification> = Vec::new();
-        // Read once a round, and only when there is a page to link to.
-        let mut key: Option<Key> = None;
-        for event in &events {
+        for event in events {
             // What waits for the page to stay unacknowledged is moot now:
             // what this batch planned before, and what earlier ones stored.
             if let Some(reason) = moot(&event.event) {
                 notifications
                     .retain(|n| !(n.page_id == Some(event.page_id) && n.until_acknowledged));
-                store
-                    .cancel_notifications(event.page_id, &reason, now)
+                self.store
+                    .cancel_notifications(event.page_id, &reason, self.now)
                     .await?;
             }
             let Some(name) = news(&event.event.kind) else {
                 continue;
             };
-            // A page purged since has nobody left to tell.
-            let Some(page) = store.page(event.page_id).await? else {
+            let Some((page, alerts)) = self.page_of(event).await? else {
+                // A page purged since has nobody left to tell.
                 continue;
             };
             let escalated = event.event.kind == super::escalate::ESCALATED;
-            let policy = escalation_policy(config, &page);
+            let policy = escalation_policy(self.config, &page);
             if let Some(policy) = policy {
                 // The escalation announces the page, step by step; an
                 // unacknowledged page starts it over.
@@ -168,9 +239,10 @@ pub(super) async fn plan_all(
                 };
                 if let Some(restart) = restart {
                     let at = if restart { now } else { event.event.at };
-                    store
+                    self.store
                         .start_escalation(page.id, &policy.name, at, restart)
                         .await?;
+                    planned.escalations += 1;
                     continue;
                 }
             }
@@ -184,34 +256,29 @@ pub(super) async fn plan_all(
                 if notified.is_empty() {
                     continue;
                 }
-                users(config, notified)
+                users(self.config, notified)
             } else if policy.is_some() {
-                users(config, told_so_far(store, &page).await?)
+                users(self.config, told_so_far(self.store, &page).await?)
             } else {
-                responders(config, &page.service)
+                responders(self.config, &page.service)
             };
-            let ids = store.page_alert_ids(page.id).await?;
-            let alerts = store.alerts_by_ids(&ids).await?;
-            let message = page_message(config, &page, &alerts, name, &event.event, now);
+            let message = page_message(self.config, &page, &alerts, name, &event.event, self.now);
             // A service's channel hears of a page once, at its first
             // step, not at every step of every round.
             let first_step = event.event.detail["step"] == 1 && event.event.detail["round"] == 1;
-            let service = config
+            let service = self
+                .config
                 .services
                 .get(&page.service)
                 .filter(|_| !escalated || first_step);
-            let due = Due::of(config, &page, &event.event, now);
+            let due = Due::of(self.config, &page, &event.event, self.now);
             let source = Source::PageEvent(event.id);
-            for to in destinations(&message, service, &people, &config.channels) {
+            for to in destinations(&message, service, &people, &self.config.channels) {
                 let mut message = message.clone();
                 if offers(&page, LinkAction::Resolve) {
-                    if key.is_none() {
-                        key = Some(Key::load(store).await?);
-                    }
-                    let Some(key) = &key else { continue };
                     message.links = action_links(
-                        config,
-                        key,
+                        self.config,
+                        self.keys.get(self.store).await?,
                         &page,
                         to.destination.user.as_deref(),
                         message.links,
@@ -228,14 +295,14 @@ pub(super) async fn plan_all(
                     .flatten()
                 {
                     let (Some(user), Some(shadowing)) = (
-                        copy["user"].as_str().and_then(|u| config.users.get(u)),
+                        copy["user"].as_str().and_then(|u| self.config.users.get(u)),
                         copy["shadowing"].as_str(),
                     ) else {
                         continue;
                     };
                     let mut message = message.clone();
                     message.shadow_of = Some(shadowing.to_owned());
-                    for to in destinations(&message, None, &[user], &config.channels) {
+                    for to in destinations(&message, None, &[user], &self.config.channels) {
                         notifications.push(due.notification(
                             source,
                             Some(page.id),
@@ -246,22 +313,37 @@ pub(super) async fn plan_all(
                 }
             }
         }
-        let at_once = Due::at_once(now);
-        for notice in &notices {
-            let message = notice_message(config, notice);
-            for to in notice_destinations(config, notice, &message) {
+        let at_once = Due::at_once(self.now);
+        for notice in notices {
+            let message = notice_message(self.config, notice);
+            for to in notice_destinations(self.config, notice, &message) {
                 let source = Source::Notice(notice.id);
                 notifications.push(at_once.notification(source, None, to, message.clone()));
             }
         }
         let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
         let notice_ids: Vec<i64> = notices.iter().map(|n| n.id).collect();
-        store
-            .plan_notifications(&notifications, &event_ids, &notice_ids, now)
+        self.store
+            .plan_notifications(&notifications, &event_ids, &notice_ids, self.now)
             .await?;
-        if !more {
-            return Ok(taken);
+        Ok(())
+    }
+
+    /// The page an event is about, and its alerts: as the engine handed
+    /// them over when the event opened the page, else read (at once, on two
+    /// readers). `None` for a page purged since.
+    async fn page_of(
+        &self,
+        event: &UnplannedEvent,
+    ) -> Result<Option<(Page, Vec<StoredAlert>)>, StoreError> {
+        if let Some(opened) = self.opened.get(&event.id) {
+            return Ok(Some((opened.page.page.clone(), opened.alerts.clone())));
         }
+        let (page, alerts) = tokio::try_join!(
+            self.store.page(event.page_id),
+            self.store.page_alerts(event.page_id)
+        )?;
+        Ok(page.map(|page| (page, alerts)))
     }
 }
 

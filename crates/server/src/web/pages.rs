@@ -241,8 +241,7 @@ async fn detail(state: &AppState, chrome: &Chrome, id: i64) -> WebResult<Respons
         .await?
         .ok_or_else(|| ApiError::not_found(format!("there is no page or ticket {id}")))?;
     let now = crate::clock::now();
-    let ids = state.store.page_alert_ids(id).await?;
-    let stored = state.store.alerts_by_ids(&ids).await?;
+    let stored = state.store.page_alerts(id).await?;
     let context = StatusContext::load(state, &stored, now).await?;
     let alerts = stored
         .into_iter()

@@ -24,11 +24,13 @@ pub async fn drills_are_recorded_and_linked_to_their_page(store: &dyn Store) {
     let page = store
         .open_page(&new_page(Class::Page, vec![ids[0]], "2026-11-21T10:00:05Z"))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     let other = store
         .open_page(&new_page(Class::Page, vec![ids[1]], "2026-11-21T10:00:06Z"))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     store.drill_opened(first.id, page.id).await.expect("link");
     store.drill_opened(first.id, other.id).await.expect("link");
 

@@ -205,7 +205,8 @@ pub async fn history_is_purged_after_retention(store: &dyn Store) {
     let old_page = store
         .open_page(&new_page(Class::Page, ids.clone(), "2025-01-01T00:00:00Z"))
         .await
-        .expect("page");
+        .expect("page")
+        .page;
     store
         .resolve_page(old_page.id, None, at("2025-01-01T02:00:00Z"))
         .await
@@ -213,7 +214,8 @@ pub async fn history_is_purged_after_retention(store: &dyn Store) {
     let open_page = store
         .open_page(&new_page(Class::Page, ids, "2025-01-01T00:00:00Z"))
         .await
-        .expect("page");
+        .expect("page")
+        .page;
     store
         .save_silence(&silence(
             "old",

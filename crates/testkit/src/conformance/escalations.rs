@@ -16,7 +16,8 @@ pub async fn escalations_start_once_and_are_found_when_due(store: &dyn Store) {
             "2026-11-21T10:00:00Z",
         ))
         .await
-        .expect("page");
+        .expect("page")
+        .page;
     let second = store
         .open_page(&new_page(
             Class::Page,
@@ -24,7 +25,8 @@ pub async fn escalations_start_once_and_are_found_when_due(store: &dyn Store) {
             "2026-11-21T10:00:00Z",
         ))
         .await
-        .expect("page");
+        .expect("page")
+        .page;
     store
         .start_escalation(first.id, "payments", at("2026-11-21T10:00:00Z"), false)
         .await

@@ -51,16 +51,24 @@ fn planned(key: &str, event: &UnplannedEvent, to: Destination) -> NewNotificatio
 /// Opens a page and plans its `opened` event for alice and bob.
 async fn page_planned_for_two(store: &dyn Store) -> (i64, Vec<i64>) {
     let ids = some_alert_ids(store, 1).await;
-    let page = store
+    let stored = store
         .open_page(&new_page(Class::Page, ids, "2026-11-21T10:00:30Z"))
         .await
         .expect("open");
+    let page = stored.page;
     let events = store.unplanned_page_events(100).await.expect("unplanned");
     let opened = events
         .iter()
         .find(|e| e.page_id == page.id)
         .expect("the opened event waits to be planned");
     assert_eq!(opened.event.kind, "opened");
+    // What opening answers is the event as stored: the notifier plans from
+    // it without reading it back.
+    assert_eq!(
+        (stored.opened.id, stored.opened.page_id),
+        (opened.id, opened.page_id)
+    );
+    assert_eq!(stored.opened.event, opened.event);
     store
         .plan_notifications(
             &[
@@ -414,7 +422,8 @@ pub async fn later_contact_methods_wait_and_are_cancelled_by_an_ack(store: &dyn 
     let page = store
         .open_page(&new_page(Class::Page, ids, "2026-11-21T10:00:30Z"))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     let events = store.unplanned_page_events(100).await.expect("unplanned");
     let opened = events
         .iter()

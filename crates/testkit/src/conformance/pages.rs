@@ -26,7 +26,8 @@ pub async fn pages_live_from_triggered_to_resolved(store: &dyn Store) {
             "2026-11-21T10:00:30Z",
         ))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     assert_eq!(page.state, PageState::Triggered);
     assert_eq!(page.alert_count, 2);
     assert_eq!(page.group_labels.get("alertname"), Some("Paged"));
@@ -41,7 +42,14 @@ pub async fn pages_live_from_triggered_to_resolved(store: &dyn Store) {
         .add_page_alerts(page.id, &ids[1..], &added)
         .await
         .expect("add");
-    assert_eq!(store.page_alert_ids(page.id).await.expect("ids"), ids);
+    let held: Vec<i64> = store
+        .page_alerts(page.id)
+        .await
+        .expect("page alerts")
+        .iter()
+        .map(|alert| alert.id)
+        .collect();
+    assert_eq!(held, ids);
     assert_eq!(
         store
             .page(page.id)
@@ -68,7 +76,8 @@ pub async fn pages_live_from_triggered_to_resolved(store: &dyn Store) {
             "2026-11-21T10:05:40Z",
         ))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     let together: Vec<(i64, i64)> = store
         .open_pages_with_alerts(&[ids[2], ids[0], 987_654])
         .await
@@ -162,7 +171,8 @@ pub async fn pages_and_tickets_are_listed_by_filter(store: &dyn Store) {
     let page = store
         .open_page(&new_page(Class::Page, vec![ids[0]], "2026-11-21T10:00:00Z"))
         .await
-        .expect("page");
+        .expect("page")
+        .page;
     let ticket = store
         .open_page(&new_page(
             Class::Ticket,
@@ -170,7 +180,8 @@ pub async fn pages_and_tickets_are_listed_by_filter(store: &dyn Store) {
             "2026-11-21T11:00:00Z",
         ))
         .await
-        .expect("ticket");
+        .expect("ticket")
+        .page;
     assert_eq!(ticket.state, PageState::Open);
     let list = |filter: PageFilter| async move {
         store

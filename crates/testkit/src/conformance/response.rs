@@ -22,7 +22,8 @@ pub async fn responses_change_pages_once(store: &dyn Store) {
     let page = store
         .open_page(&new_page(Class::Page, ids, "2026-11-21T10:00:00Z"))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     let respond = |response: Response, by: Option<&'static str>, when: &'static str| async move {
         let actor = by.map_or(Actor::ENGINE, Actor::by);
         store
@@ -148,7 +149,8 @@ pub async fn responses_change_pages_once(store: &dyn Store) {
     let ticket = store
         .open_page(&new_page(Class::Ticket, Vec::new(), "2026-11-21T10:00:00Z"))
         .await
-        .expect("ticket");
+        .expect("ticket")
+        .page;
     let unchanged = store
         .respond(
             ticket.id,
@@ -188,10 +190,11 @@ pub async fn feedback_is_replaced_and_counted(store: &dyn Store) {
             "2026-11-21T10:00:30Z",
         ))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
     let mut other = new_page(Class::Page, vec![written[0].id], "2026-11-21T11:00:00Z");
     other.route = "checkout-latency".to_owned();
-    let latency = store.open_page(&other).await.expect("open");
+    let latency = store.open_page(&other).await.expect("open").page;
     let later = store
         .open_page(&new_page(
             Class::Page,
@@ -199,7 +202,8 @@ pub async fn feedback_is_replaced_and_counted(store: &dyn Store) {
             "2026-11-28T10:00:00Z",
         ))
         .await
-        .expect("open");
+        .expect("open")
+        .page;
 
     let noisy = Feedback {
         actionable: false,
