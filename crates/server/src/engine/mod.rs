@@ -20,6 +20,7 @@ use pagerbound_core::alert::{Fingerprint, Labels};
 use pagerbound_store::{
     Actor, Backend, NewPage, PageEvent, PageState, Response, Store, StoreError, StoredAlert,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use tokio::sync::{Notify, mpsc, watch};
@@ -31,10 +32,23 @@ pub struct AlertChange {
     pub id: i64,
     pub seq: i64,
     pub fingerprint: Fingerprint,
-    /// `None` when only the times changed (the engine knows the labels).
+    /// `None` when only the times changed (the engine knows the labels),
+    /// or when they are in `alert`.
     pub labels: Option<Labels>,
     pub starts_at: Timestamp,
     pub ends_at: Option<Timestamp>,
+    /// The whole occurrence, when the ingest writer has just inserted it: a
+    /// page opened for it at once needs not read it back.
+    pub alert: Option<Arc<StoredAlert>>,
+}
+
+impl AlertChange {
+    /// The labels, when the change carries them.
+    pub fn labels(&self) -> Option<&Labels> {
+        self.labels
+            .as_ref()
+            .or_else(|| self.alert.as_deref().map(|alert| &alert.labels))
+    }
 }
 
 enum Input {
@@ -133,6 +147,9 @@ pub struct Engine {
     holder: String,
     state: Option<State>,
     notifier: NotifierHandle,
+    /// Occurrences the ingest writer just inserted, taken in since the
+    /// last step: a page opened for them reads nothing back.
+    fresh: HashMap<i64, Arc<StoredAlert>>,
 }
 
 impl Engine {
@@ -154,6 +171,7 @@ impl Engine {
             holder,
             state: None,
             notifier,
+            fresh: HashMap::new(),
         };
         (engine, handle)
     }
@@ -287,6 +305,7 @@ impl Engine {
                     labels: Some(stored.labels),
                     starts_at: stored.starts_at,
                     ends_at: stored.ends_at,
+                    alert: None,
                 },
                 now,
             );
@@ -304,6 +323,13 @@ impl Engine {
                 let mut missing = false;
                 for change in &changes {
                     missing |= !state.apply(change, now);
+                }
+                for change in changes {
+                    // A later change to it makes what was inserted stale.
+                    match change.alert {
+                        Some(alert) => self.fresh.insert(change.id, alert),
+                        None => self.fresh.remove(&change.id),
+                    };
                 }
                 self.handle
                     .shared
@@ -347,6 +373,7 @@ impl Engine {
                         labels: Some(stored.labels.clone()),
                         starts_at: stored.starts_at,
                         ends_at: stored.ends_at,
+                        alert: None,
                     },
                     now,
                 );
@@ -481,7 +508,11 @@ impl Engine {
             }
             self.handle.shared.acting.store(false, Ordering::Release);
             self.notifier.engine_acted(opened, more);
+            // Let the notifier take the writer first: the notification is
+            // on the way to a person, the groups below are not.
+            tokio::task::yield_now().await;
         }
+        self.fresh.clear();
         let Some(state) = &mut self.state else {
             return;
         };
@@ -500,6 +531,22 @@ impl Engine {
         }
     }
 
+    /// The occurrences with these ids, by id: from those just taken in
+    /// when they all are, else read.
+    async fn alerts(&self, ids: &[i64]) -> Result<Vec<StoredAlert>, StoreError> {
+        let fresh: Option<Vec<StoredAlert>> = ids
+            .iter()
+            .map(|id| self.fresh.get(id).map(|alert| StoredAlert::clone(alert)))
+            .collect();
+        match fresh {
+            Some(mut alerts) => {
+                alerts.sort_by_key(|alert| alert.id);
+                Ok(alerts)
+            }
+            None => self.store.alerts_by_ids(ids).await,
+        }
+    }
+
     /// Stores an action; answers the page it opened, if it opened one.
     async fn act(&mut self, action: &Action, now: Timestamp) -> Result<Option<Opened>, StoreError> {
         match action {
@@ -512,7 +559,7 @@ impl Engine {
                 alert_ids,
             } => {
                 // All of them, for the title and for the notifier.
-                let alerts = self.store.alerts_by_ids(alert_ids).await?;
+                let alerts = self.alerts(alert_ids).await?;
                 let title = title(labels, alert_ids, &alerts);
                 let stored = self
                     .store

@@ -146,7 +146,7 @@ impl State {
             .alerts
             .get(&fingerprint)
             .is_some_and(|t| t.is_firing(now));
-        let labels = match (&change.labels, self.alerts.get(&fingerprint)) {
+        let labels = match (change.labels(), self.alerts.get(&fingerprint)) {
             (Some(labels), _) => PackedLabels::from(labels),
             (None, Some(tracked)) => tracked.labels.clone(),
             (None, None) => return false,
@@ -539,6 +539,7 @@ services:
                 labels: Some(labels),
                 starts_at: t(0),
                 ends_at: ends.map(t),
+                alert: None,
             }
         }
 
