@@ -42,6 +42,67 @@ fn notification_from_row(row: &SqliteRow) -> Result<Notification> {
     })
 }
 
+/// Pending notifications due at `$at`, at most `$limit` of them: see
+/// `Outbox::due_notifications`.
+macro_rules! due {
+    ($at:literal, $limit:literal) => {
+        concat!(
+            "SELECT n.* FROM notifications n
+             WHERE n.state = 'pending' AND n.next_attempt_at <= ",
+            $at,
+            " AND (NOT n.until_acknowledged
+                  OR EXISTS (SELECT 1 FROM pages p WHERE p.id = n.page_id AND p.state = 'triggered'))
+             ORDER BY n.id LIMIT ",
+            $limit
+        )
+    };
+}
+
+/// Records notifications and marks their events and notices planned,
+/// reading one JSON argument made by [`plan_json`] (see `derived!`).
+macro_rules! plan {
+    () => {
+        "INSERT INTO notifications
+             (key, source, page_id, destination_key, destination, message, state, attempts,
+              next_attempt_at, created_at, updated_at, until_acknowledged)
+         SELECT value ->> '$.k', value ->> '$.s', value ->> '$.p', value ->> '$.dk',
+                value ->> '$.d', value ->> '$.m', 'pending', 0, value ->> '$.due',
+                value ->> '$.c', value ->> '$.c', value ->> '$.u'
+         FROM json_each(?1, '$.rows') WHERE true
+         ON CONFLICT (source, destination_key) DO NOTHING;
+         UPDATE page_events SET planned_at = ?1 ->> '$.at'
+         WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1, '$.events'));
+         UPDATE notices SET planned_at = ?1 ->> '$.at'
+         WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1, '$.notices'))"
+    };
+}
+
+/// The argument of [`plan!`] (and of a [`due!`] read after it):
+/// destinations and messages go in it as JSON strings, stored as they are.
+fn plan_json(
+    notifications: &[NewNotification],
+    page_events: &[i64],
+    notices: &[i64],
+    at: Timestamp,
+    limit: u32,
+) -> Result<String> {
+    let rows: Vec<_> = notifications
+        .iter()
+        .map(|n| {
+            Ok(serde_json::json!({
+                "k": n.key, "s": n.source.to_string(), "p": n.page_id,
+                "dk": n.destination.key(), "d": to_json(&n.destination)?,
+                "m": to_json(&n.message)?, "c": millis(n.created_at),
+                "due": millis(n.due_at), "u": n.until_acknowledged,
+            }))
+        })
+        .collect::<Result<_>>()?;
+    to_json(&serde_json::json!({
+        "rows": rows, "events": page_events, "notices": notices, "at": millis(at),
+        "limit": limit,
+    }))
+}
+
 #[async_trait]
 impl Outbox for SqliteStore {
     async fn unplanned_page_events(&self, limit: u32) -> Result<Vec<UnplannedEvent>> {
@@ -87,40 +148,34 @@ impl Outbox for SqliteStore {
         notices: &[i64],
         at: Timestamp,
     ) -> Result<()> {
-        // Planned from page events already committed: derived state. The
-        // statements read one JSON argument (see `derived!`); destinations
-        // and messages go in it as JSON strings, stored as they are.
-        let rows: Vec<_> = notifications
-            .iter()
-            .map(|n| {
-                Ok(serde_json::json!({
-                    "k": n.key, "s": n.source.to_string(), "p": n.page_id,
-                    "dk": n.destination.key(), "d": to_json(&n.destination)?,
-                    "m": to_json(&n.message)?, "c": millis(n.created_at),
-                    "due": millis(n.due_at), "u": n.until_acknowledged,
-                }))
-            })
-            .collect::<Result<_>>()?;
-        let plan = serde_json::json!({
-            "rows": rows, "events": page_events, "notices": notices, "at": millis(at),
-        });
-        let query = sqlx::query(crate::derived!(
-            "INSERT INTO notifications
-                 (key, source, page_id, destination_key, destination, message, state, attempts,
-                  next_attempt_at, created_at, updated_at, until_acknowledged)
-             SELECT value ->> '$.k', value ->> '$.s', value ->> '$.p', value ->> '$.dk',
-                    value ->> '$.d', value ->> '$.m', 'pending', 0, value ->> '$.due',
-                    value ->> '$.c', value ->> '$.c', value ->> '$.u'
-             FROM json_each(?1, '$.rows') WHERE true
-             ON CONFLICT (source, destination_key) DO NOTHING",
-            "UPDATE page_events SET planned_at = ?1 ->> '$.at'
-             WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1, '$.events'))",
-            "UPDATE notices SET planned_at = ?1 ->> '$.at'
-             WHERE planned_at IS NULL AND id IN (SELECT value FROM json_each(?1, '$.notices'))",
-        ))
-        .bind(to_json(&plan)?);
+        // Planned from page events already committed: derived state.
+        let query = sqlx::query(crate::derived!(plan!())).bind(plan_json(
+            notifications,
+            page_events,
+            notices,
+            at,
+            0,
+        )?);
         self.write_derived(query).await?;
         Ok(())
+    }
+
+    async fn plan_then_due(
+        &self,
+        notifications: &[NewNotification],
+        page_events: &[i64],
+        notices: &[i64],
+        at: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        // One trip: what is due is read inside the planning transaction.
+        let query = sqlx::query(crate::derived!(
+            plan!(),
+            due!("?1 ->> '$.at'", "?1 ->> '$.limit'")
+        ))
+        .bind(plan_json(notifications, page_events, notices, at, limit)?);
+        let rows = self.write_derived(query).await?;
+        rows.iter().map(notification_from_row).collect()
     }
 
     async fn record_notice(

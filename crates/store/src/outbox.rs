@@ -171,6 +171,24 @@ pub trait Outbox {
         at: Timestamp,
     ) -> Result<()>;
 
+    /// Plans as [`plan_notifications`](Outbox::plan_notifications), then
+    /// answers what is due at `at` as
+    /// [`due_notifications`](Outbox::due_notifications) would: the notifier
+    /// sends what it just planned without reading it back. A backend may do
+    /// both in one trip to the database.
+    async fn plan_then_due(
+        &self,
+        notifications: &[NewNotification],
+        page_events: &[i64],
+        notices: &[i64],
+        at: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        self.plan_notifications(notifications, page_events, notices, at)
+            .await?;
+        self.due_notifications(at, limit).await
+    }
+
     /// Records a notice for a service's team, or for one person when
     /// `recipient` is given (it will be planned like the others).
     async fn record_notice(

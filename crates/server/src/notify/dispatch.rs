@@ -19,7 +19,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// Notifications read per round.
-const DUE_LIMIT: u32 = 2000;
+pub(super) const DUE_LIMIT: u32 = 2000;
 /// The most messages one bundle carries; the rest go in the next.
 const MAX_BUNDLE: usize = 100;
 
@@ -85,15 +85,20 @@ impl Dispatcher {
     }
 
     /// Starts an attempt for every destination that has something due and
-    /// may receive now. Answers when a paced destination may next receive,
-    /// if one is waiting.
+    /// may receive now: `due` when planning just read it, else what the
+    /// store says. Answers when a paced destination may next receive, if
+    /// one is waiting.
     pub(super) async fn dispatch(
         &mut self,
         config: &Arc<Config>,
+        due: Option<Vec<Notification>>,
         now: Timestamp,
     ) -> Result<Option<Timestamp>, StoreError> {
         self.transports_for(config);
-        let due = self.store.due_notifications(now, DUE_LIMIT).await?;
+        let due = match due {
+            Some(due) => due,
+            None => self.store.due_notifications(now, DUE_LIMIT).await?,
+        };
         let mut by_destination: BTreeMap<String, Vec<Notification>> = BTreeMap::new();
         for notification in due {
             by_destination

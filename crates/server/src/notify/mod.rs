@@ -21,7 +21,7 @@ use crate::reload::ConfigHandle;
 use dispatch::Dispatcher;
 use jiff::{SignedDuration, Timestamp};
 use pagerbound_config::Config;
-use pagerbound_store::{OpenedPage, Store, StoreError, StoredAlert};
+use pagerbound_store::{Notification, OpenedPage, Store, StoreError, StoredAlert};
 use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
 use tokio::sync::{Notify, watch};
@@ -216,19 +216,13 @@ impl Notifier {
         // While the engine is acting, more of the same burst is on its way:
         // plan once it is done (it wakes us), so that a flood of pages goes
         // out as one bundle per person.
+        // What is due, when planning read it.
+        let mut due = None;
         let mut started = 0;
         if !self.engine.is_acting() {
             let (unread, opened) = self.handle.take();
-            let planned = plan::plan_all(
-                self.store.as_ref(),
-                &config,
-                &self.keys,
-                plan::Told { unread, opened },
-                now,
-            )
-            .await;
-            match self.report(planned, "plan notifications") {
-                Some(planned) => started = planned.escalations,
+            match self.plan(&config, plan::Told { unread, opened }, now).await {
+                Some(planned) => (started, due) = (planned.escalations, planned.due),
                 // What was not planned is read from the store next time.
                 None => self.handle.news().unread = true,
             }
@@ -240,7 +234,10 @@ impl Notifier {
         if started > 0 || self.next_step.is_none_or(|at| at <= now) {
             let fired = escalate::fire_due(self.store.as_ref(), &config, now).await;
             if self.report(fired, "escalate pages").unwrap_or(0) > 0 {
-                self.plan(&config, now).await;
+                due = self
+                    .plan(&config, plan::Told::unread(), now)
+                    .await
+                    .and_then(|planned| planned.due);
             }
             // Unknown after a failed read: read again next round.
             self.next_step = self
@@ -250,13 +247,15 @@ impl Notifier {
                 )
                 .map(|next| next.unwrap_or(Timestamp::MAX));
         }
-        let mut next_send = self.dispatch(&config, now).await;
+        let mut next_send = self.dispatch(&config, due, now).await;
         // Who is on call is worked out for every schedule: after what is
         // due has gone out, not before.
         let reported = handoff::check(self.store.as_ref(), &config, now).await;
         if self.report(reported, "check for handoffs").unwrap_or(0) > 0 {
-            self.plan(&config, now).await;
-            next_send = self.dispatch(&config, now).await;
+            let planned = self.plan(&config, plan::Told::unread(), now).await;
+            next_send = self
+                .dispatch(&config, planned.and_then(|planned| planned.due), now)
+                .await;
         }
         let next_step = self.next_step.filter(|at| *at < Timestamp::MAX);
         self.dispatcher.forget_old(now);
@@ -266,21 +265,26 @@ impl Notifier {
         }
     }
 
-    /// Plans what the store holds unplanned; a failure plans nothing and
-    /// says so.
-    async fn plan(&self, config: &Config, now: Timestamp) {
-        let told = plan::Told {
-            unread: true,
-            opened: Vec::new(),
-        };
+    /// Plans what it was told of; a failure plans nothing and says so.
+    async fn plan(
+        &self,
+        config: &Config,
+        told: plan::Told,
+        now: Timestamp,
+    ) -> Option<plan::Planned> {
         let planned = plan::plan_all(self.store.as_ref(), config, &self.keys, told, now).await;
-        self.report(planned, "plan notifications");
+        self.report(planned, "plan notifications")
     }
 
-    /// Starts what is due; answers when a paced destination may next
-    /// receive.
-    async fn dispatch(&mut self, config: &Arc<Config>, now: Timestamp) -> Option<Timestamp> {
-        let dispatched = self.dispatcher.dispatch(config, now).await;
+    /// Starts what is due (`due` when planning just read it); answers when
+    /// a paced destination may next receive.
+    async fn dispatch(
+        &mut self,
+        config: &Arc<Config>,
+        due: Option<Vec<Notification>>,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let dispatched = self.dispatcher.dispatch(config, due, now).await;
         self.report(dispatched, "dispatch notifications").flatten()
     }
 

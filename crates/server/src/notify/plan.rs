@@ -11,7 +11,7 @@ use pagerbound_core::notify::{AlertSummary, Destination, Links, Message, PageSum
 use pagerbound_core::routing::Class;
 use pagerbound_core::{Urgency, User};
 use pagerbound_store::{
-    NewNotification, Notice, Page, PageEvent, Source, Store, StoreError, StoredAlert,
+    NewNotification, Notice, Notification, Page, PageEvent, Source, Store, StoreError, StoredAlert,
     UnplannedEvent,
 };
 use std::collections::HashMap;
@@ -124,12 +124,15 @@ impl Due {
 }
 
 /// What a planning round took in.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default)]
 pub(super) struct Planned {
     /// Page events and notices.
     pub taken: usize,
     /// Escalations started (or started over): their first step is due.
     pub escalations: usize,
+    /// What was due once the last batch was planned, read in the same
+    /// trip; `None` when nothing was planned.
+    pub due: Option<Vec<Notification>>,
 }
 
 /// What the notifier was told since it last planned.
@@ -139,6 +142,16 @@ pub(super) struct Told {
     pub unread: bool,
     /// Pages the engine opened, as it stored them.
     pub opened: Vec<Opened>,
+}
+
+impl Told {
+    /// Read what the store holds unplanned.
+    pub fn unread() -> Told {
+        Told {
+            unread: true,
+            opened: Vec::new(),
+        }
+    }
 }
 
 /// Plans everything unplanned. An event may start an escalation rather
@@ -323,9 +336,17 @@ impl Planner<'_> {
         }
         let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
         let notice_ids: Vec<i64> = notices.iter().map(|n| n.id).collect();
-        self.store
-            .plan_notifications(&notifications, &event_ids, &notice_ids, self.now)
+        let due = self
+            .store
+            .plan_then_due(
+                &notifications,
+                &event_ids,
+                &notice_ids,
+                self.now,
+                super::dispatch::DUE_LIMIT,
+            )
             .await?;
+        planned.due = Some(due);
         Ok(())
     }
 

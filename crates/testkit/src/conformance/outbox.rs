@@ -69,8 +69,8 @@ async fn page_planned_for_two(store: &dyn Store) -> (i64, Vec<i64>) {
         (opened.id, opened.page_id)
     );
     assert_eq!(stored.opened.event, opened.event);
-    store
-        .plan_notifications(
+    let due = store
+        .plan_then_due(
             &[
                 planned("key-alice", opened, person("alice")),
                 planned("key-bob", opened, person("bob")),
@@ -78,9 +78,20 @@ async fn page_planned_for_two(store: &dyn Store) -> (i64, Vec<i64>) {
             &[opened.id],
             &[],
             at("2026-11-21T10:00:31Z"),
+            100,
         )
         .await
         .expect("plan");
+    // What planning answers as due is what a read answers.
+    let read = store
+        .due_notifications(at("2026-11-21T10:00:31Z"), 100)
+        .await
+        .expect("due");
+    assert_eq!(
+        due.iter().map(|n| &n.key).collect::<Vec<_>>(),
+        read.iter().map(|n| &n.key).collect::<Vec<_>>()
+    );
+    assert!(due.iter().any(|n| n.key == "key-alice"), "{due:?}");
     let mut ids: Vec<i64> = store
         .notifications(&NotificationFilter {
             page_id: Some(page.id),
