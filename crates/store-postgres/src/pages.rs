@@ -43,20 +43,22 @@ fn page_from_row(row: &PgRow) -> Result<Page> {
     })
 }
 
+/// Adds an event to a page's timeline; answers the event's id.
 pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Postgres>,
     id: i64,
     event: &PageEvent,
-) -> Result<()> {
-    sqlx::query("INSERT INTO page_events (page_id, at, kind, detail) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(event.at.to_sqlx())
-        .bind(&event.kind)
-        .bind(&event.detail)
-        .execute(&mut **tx)
-        .await
-        .map_err(query_error(String::new))?;
-    Ok(())
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO page_events (page_id, at, kind, detail) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(id)
+    .bind(event.at.to_sqlx())
+    .bind(&event.kind)
+    .bind(&event.detail)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(query_error(String::new))
 }
 
 async fn attach_alerts(
@@ -121,16 +123,7 @@ pub(crate) async fn insert_page(
     .map_err(query_error(String::new))?;
     attach_alerts(tx, id, &page.alert_ids, page.at).await?;
     let event = page.opened_event();
-    let event_id: i64 = sqlx::query_scalar(
-        "INSERT INTO page_events (page_id, at, kind, detail) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(id)
-    .bind(event.at.to_sqlx())
-    .bind(&event.kind)
-    .bind(&event.detail)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(query_error(String::new))?;
+    let event_id = insert_event(tx, id, &event).await?;
     let opened = page_in(tx, id)
         .await?
         .ok_or_else(|| StoreError::Corrupt("an opened page vanished".into()))?;

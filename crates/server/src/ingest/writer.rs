@@ -233,51 +233,47 @@ impl Writer {
             .into_iter()
             .zip(subjects)
             .zip(written)
-            .map(|((write, fingerprint), done)| match write {
-                AlertWrite::Insert {
-                    alert,
-                    integration,
-                    at,
-                    ..
-                } => {
-                    inserts += 1;
-                    // Moved, not copied: the engine takes the labels from it.
-                    let stored = StoredAlert {
-                        id: done.id,
-                        fingerprint,
-                        labels: alert.labels,
-                        annotations: alert.annotations,
-                        generator_url: alert.generator_url,
-                        starts_at: alert.starts_at,
-                        ends_at: alert.ends_at,
-                        timeout: alert.timeout,
-                        updated_at: at,
+            .map(|((write, fingerprint), done)| {
+                let (starts_at, ends_at, alert) = match write {
+                    AlertWrite::Insert {
+                        alert,
                         integration,
-                        seq: done.seq,
-                    };
-                    AlertChange {
-                        id: done.id,
-                        seq: done.seq,
-                        fingerprint,
-                        labels: None,
-                        starts_at: stored.starts_at,
-                        ends_at: stored.ends_at,
-                        alert: Some(Arc::new(stored)),
+                        at,
+                        ..
+                    } => {
+                        inserts += 1;
+                        // Moved, not copied: the engine takes the labels
+                        // from it.
+                        let stored = StoredAlert {
+                            id: done.id,
+                            fingerprint,
+                            labels: alert.labels,
+                            annotations: alert.annotations,
+                            generator_url: alert.generator_url,
+                            starts_at: alert.starts_at,
+                            ends_at: alert.ends_at,
+                            timeout: alert.timeout,
+                            updated_at: at,
+                            integration,
+                            seq: done.seq,
+                        };
+                        (stored.starts_at, stored.ends_at, Some(Arc::new(stored)))
                     }
-                }
-                AlertWrite::Update {
-                    starts_at, ends_at, ..
-                } => {
-                    updates += 1;
-                    AlertChange {
-                        id: done.id,
-                        seq: done.seq,
-                        fingerprint,
-                        labels: None,
-                        starts_at,
-                        ends_at,
-                        alert: None,
+                    AlertWrite::Update {
+                        starts_at, ends_at, ..
+                    } => {
+                        updates += 1;
+                        (starts_at, ends_at, None)
                     }
+                };
+                AlertChange {
+                    id: done.id,
+                    seq: done.seq,
+                    fingerprint,
+                    labels: None,
+                    starts_at,
+                    ends_at,
+                    alert,
                 }
             })
             .collect();

@@ -71,8 +71,14 @@ impl Default for NotifierHandle {
 impl NotifierHandle {
     /// Something was written to a page's timeline or to the notices.
     pub fn wake(&self) {
-        self.news().unread = true;
+        self.read_store();
         self.wake.notify_one();
+    }
+
+    /// The next planning reads the store: something may wait there that
+    /// the notifier was not told of in full.
+    fn read_store(&self) {
+        self.news().unread = true;
     }
 
     /// The engine stored a round of actions: it opened these pages, and
@@ -156,7 +162,7 @@ impl Notifier {
                 _ = self.handle.wake.notified() => {}
                 Some(sent) = self.dispatcher.tasks.join_next(), if !self.dispatcher.tasks.is_empty() => {
                     // A failure for good records a notice to plan.
-                    self.handle.news().unread = true;
+                    self.handle.read_store();
                     match sent {
                         Ok(sent) => {
                             let config = self.config.current().config.clone();
@@ -169,7 +175,7 @@ impl Notifier {
                     }
                 }
                 // Retries come due, other instances write: look.
-                _ = tokio::time::sleep(wait.unsigned_abs()) => self.handle.news().unread = true,
+                _ = tokio::time::sleep(wait.unsigned_abs()) => self.handle.read_store(),
             }
             let now = crate::clock::now();
             if now >= next_lease {
@@ -224,7 +230,7 @@ impl Notifier {
             match self.plan(&config, plan::Told { unread, opened }, now).await {
                 Some(planned) => (started, due) = (planned.escalations, planned.due),
                 // What was not planned is read from the store next time.
-                None => self.handle.news().unread = true,
+                None => self.handle.read_store(),
             }
         }
         // Steps that come due record their events; planning right away
@@ -311,7 +317,7 @@ impl Notifier {
                 // Our own attempts are still under way: they will record
                 // their outcome themselves.
                 self.holding = true;
-                self.handle.news().unread = true;
+                self.handle.read_store();
             }
             Ok(true) if !self.holding => {
                 // Whoever held the outbox before may have stopped mid-send:
@@ -320,7 +326,7 @@ impl Notifier {
                     Ok(released) => {
                         self.holding = true;
                         // And it may have left events unplanned.
-                        self.handle.news().unread = true;
+                        self.handle.read_store();
                         tracing::info!(
                             resent = released,
                             "Notifier took the lease; notifications left sending will be sent again."

@@ -14,6 +14,7 @@ use pagerbound_store::{
     NewNotification, Notice, Notification, Page, PageEvent, Source, Store, StoreError, StoredAlert,
     UnplannedEvent,
 };
+use std::borrow::Cow;
 use std::collections::HashMap;
 use url::Url;
 
@@ -351,20 +352,23 @@ impl Planner<'_> {
     }
 
     /// The page an event is about, and its alerts: as the engine handed
-    /// them over when the event opened the page, else read (at once, on two
-    /// readers). `None` for a page purged since.
+    /// them over when the event opened the page (borrowed, not copied),
+    /// else read (at once, on two readers). `None` for a page purged since.
     async fn page_of(
         &self,
         event: &UnplannedEvent,
-    ) -> Result<Option<(Page, Vec<StoredAlert>)>, StoreError> {
+    ) -> Result<Option<(Cow<'_, Page>, Cow<'_, [StoredAlert]>)>, StoreError> {
         if let Some(opened) = self.opened.get(&event.id) {
-            return Ok(Some((opened.page.page.clone(), opened.alerts.clone())));
+            return Ok(Some((
+                Cow::Borrowed(&opened.page.page),
+                Cow::Borrowed(&opened.alerts),
+            )));
         }
         let (page, alerts) = tokio::try_join!(
             self.store.page(event.page_id),
             self.store.page_alerts(event.page_id)
         )?;
-        Ok(page.map(|page| (page, alerts)))
+        Ok(page.map(|page| (Cow::Owned(page), Cow::Owned(alerts))))
     }
 }
 
