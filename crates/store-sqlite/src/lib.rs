@@ -74,7 +74,9 @@ pub struct SqliteStore {
 /// Each statement's parameters must be numbered from `?1` without a gap:
 /// where a number is missing, sqlx binds the next arguments by position,
 /// and a later statement may find its own unbound (NULL). Statements that
-/// need different values read them from one JSON argument, `?1`.
+/// need different values read them from one JSON argument, `?1`. (Or, as
+/// the alert batches do, every parameter of the string is anonymous, `?`:
+/// sqlx binds those in order across the statements.)
 macro_rules! derived {
     ($($statement:expr),+ $(,)?) => {
         concat!(
@@ -86,19 +88,20 @@ macro_rules! derived {
 }
 pub(crate) use derived;
 
-/// The writer while several statements run in one trip to its thread.
-/// SQLite stops at a failed statement, and sqlx stops when nobody waits
-/// for the rest (a cancelled request): a transaction they began would stay
-/// open, and a pragma set. So unless [`finish`](OneTrip::finish) says they
-/// all ran, dropping it closes the connection: SQLite rolls back, and the
-/// next connection starts at `synchronous = FULL`.
-struct OneTrip {
-    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+/// The writer while a transaction runs as strings of several statements,
+/// in one trip to its thread or a few. SQLite stops at a failed statement,
+/// and sqlx stops when nobody waits for the rest (a cancelled request): a
+/// transaction they began would stay open, and a pragma set. So unless
+/// [`finish`](OneTrip::finish) says they all ran, dropping it closes the
+/// connection: SQLite rolls back, and the next connection starts at
+/// `synchronous = FULL`.
+pub(crate) struct OneTrip {
+    pub(crate) conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
     finished: bool,
 }
 
 impl OneTrip {
-    fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         self.finished = true;
     }
 }
@@ -120,16 +123,21 @@ impl SqliteStore {
         &self,
         query: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
     ) -> Result<Vec<sqlx::sqlite::SqliteRow>> {
-        let mut trip = OneTrip {
-            conn: self.writer.acquire().await.map_err(unavailable)?,
-            finished: false,
-        };
+        let mut trip = self.one_trip().await?;
         let rows = query
             .fetch_all(&mut *trip.conn)
             .await
             .map_err(query_error(String::new))?;
         trip.finish();
         Ok(rows)
+    }
+
+    /// The writer, for a transaction of multi-statement strings.
+    pub(crate) async fn one_trip(&self) -> Result<OneTrip> {
+        Ok(OneTrip {
+            conn: self.writer.acquire().await.map_err(unavailable)?,
+            finished: false,
+        })
     }
 
     /// Opens (creating if needed) the database file. Does not migrate.

@@ -42,6 +42,7 @@ on_both_backends!(
     alerts_are_written_in_batches,
     alert_updates_keep_what_they_do_not_change,
     large_batches_are_written_whole,
+    failed_batches_write_nothing,
     alert_history_and_label_lookup,
     alert_history_ranges_hold_what_fired_in_them,
     silences_are_saved_and_listed,

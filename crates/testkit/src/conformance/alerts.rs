@@ -177,6 +177,74 @@ pub async fn large_batches_are_written_whole(store: &dyn Store) {
     assert_eq!(fingerprints.len(), 3000);
 }
 
+/// A batch that fails (here: an insert reuses a stored alert's id) writes
+/// none of its inserts and updates, small or large, and the next batch is
+/// written as usual.
+pub async fn failed_batches_write_nothing(store: &dyn Store) {
+    let first = write_with_ids(
+        store,
+        &[insert(
+            alert("Kept", "2026-11-21T10:00:00Z", None),
+            "2026-11-21T10:00:00Z",
+        )],
+    )
+    .await
+    .expect("first");
+    let kept = first[0].id;
+    for fresh in [1, 200] {
+        let mut ids = store.reserve_alert_ids(fresh).await.expect("ids");
+        let mut batch: Vec<AlertWrite> = (0..fresh)
+            .map(|i| {
+                let mut a = alert("Lost", "2026-11-21T10:01:00Z", None);
+                a.labels.insert("instance", format!("host-{i}"));
+                AlertWrite::Insert {
+                    id: ids[i],
+                    alert: a,
+                    integration: "prometheus".to_owned(),
+                    at: at("2026-11-21T10:01:00Z"),
+                }
+            })
+            .collect();
+        batch.push(AlertWrite::Update {
+            id: kept,
+            starts_at: at("2026-11-21T10:00:00Z"),
+            ends_at: Some(at("2026-11-21T10:01:00Z")),
+            timeout: false,
+            content: None,
+            at: at("2026-11-21T10:01:00Z"),
+        });
+        batch.push(AlertWrite::Insert {
+            id: kept,
+            alert: alert("Clash", "2026-11-21T10:01:00Z", None),
+            integration: "prometheus".to_owned(),
+            at: at("2026-11-21T10:01:00Z"),
+        });
+        store
+            .write_alerts(&batch)
+            .await
+            .expect_err("an id written twice");
+        ids.push(kept);
+        let stored = store.alerts_by_ids(&ids).await.expect("read");
+        assert_eq!(
+            names(stored.clone()),
+            ["Kept"],
+            "{fresh} inserts: none written"
+        );
+        assert_eq!(stored[0].ends_at, None, "the update was not written either");
+    }
+    let after = write_with_ids(
+        store,
+        &[insert(
+            alert("After", "2026-11-21T10:02:00Z", None),
+            "2026-11-21T10:02:00Z",
+        )],
+    )
+    .await
+    .expect("the next batch");
+    let stored = store.alerts_by_ids(&[after[0].id]).await.expect("read");
+    assert_eq!(names(stored), ["After"]);
+}
+
 /// Alert names in order, with `/instance` where an alert has one.
 fn names(alerts: Vec<pagerbound_store::StoredAlert>) -> Vec<String> {
     alerts
