@@ -183,8 +183,9 @@ const BATCH: [&str; SHAPES.len()] = [
     batch!(insert!(64), update!()),
     batch!(insert!(128), update!()),
 ];
-/// A bigger batch takes a trip to begin, one per `INSERT`, and one for
-/// the updates and the commit.
+/// New alerts alone, up to [`MAX_INSERT_ROWS`], by shape. A bigger batch
+/// takes a trip to begin, one per `INSERT`, and one for the updates and
+/// the commit.
 const INSERT: [&str; SHAPES.len()] = [
     insert!(1),
     insert!(2),
@@ -409,8 +410,19 @@ impl Alerts for SqliteStore {
             }
         }
 
-        let updates = to_json(&updates)?;
         let mut trip = self.one_trip().await?;
+        if updates.is_empty() && inserts.len() <= MAX_INSERT_ROWS {
+            // New alerts only, the usual batch: one statement, which SQLite
+            // commits by itself.
+            let shape = shape(inserts.len());
+            bind_rows(sqlx::query(INSERT[shape]), &inserts, shape)?
+                .execute(&mut *trip.conn)
+                .await
+                .map_err(query_error(String::new))?;
+            trip.finish();
+            return Ok(written);
+        }
+        let updates = to_json(&updates)?;
         if inserts.len() <= MAX_INSERT_ROWS {
             let shape = shape(inserts.len());
             bind_rows(sqlx::query(BATCH[shape]), &inserts, shape)?
