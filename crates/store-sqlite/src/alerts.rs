@@ -169,10 +169,11 @@ macro_rules! batch {
     };
 }
 
-/// A batch of up to [`MAX_INSERT_ROWS`] new alerts and any updates, by
-/// shape: one transaction in one trip to the writer's thread. Each trip
-/// wakes the writer's thread and then the task waiting for it, about a
-/// tenth of a millisecond; a commit used to take four or five.
+/// A batch of updates and up to [`MAX_INSERT_ROWS`] new alerts (none is a
+/// padding row), by shape: one transaction in one trip to the writer's
+/// thread. Each trip wakes the writer's thread and then the task waiting
+/// for it, about a tenth of a millisecond; a commit used to take three to
+/// five.
 const BATCH: [&str; SHAPES.len()] = [
     batch!(insert!(1), update!()),
     batch!(insert!(2), update!()),
