@@ -88,8 +88,9 @@ async fn attach_alerts(
 }
 
 /// The statements that open a page: the page, its alerts, its `opened`
-/// event, then the page as stored beside the event's id. They read their values from one JSON
-/// argument (see [`derived!`](crate::derived)), made by [`new_page_json`].
+/// event, then the page as stored beside the event's id. They read their
+/// values from one JSON argument (see [`derived!`](crate::derived)), made
+/// by [`new_page_json`].
 /// The page's id and the event's are the highest: the writer is alone and
 /// inside the transaction.
 macro_rules! insert_page {

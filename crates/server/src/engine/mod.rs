@@ -32,22 +32,31 @@ pub struct AlertChange {
     pub id: i64,
     pub seq: i64,
     pub fingerprint: Fingerprint,
-    /// `None` when only the times changed (the engine knows the labels),
-    /// or when they are in `alert`.
-    pub labels: Option<Labels>,
     pub starts_at: Timestamp,
     pub ends_at: Option<Timestamp>,
-    /// The whole occurrence, when the ingest writer has just inserted it: a
-    /// page opened for it at once needs not read it back.
+    /// The whole occurrence, with its labels: for a new occurrence, and a
+    /// change read back from the store. `None` when only the times changed
+    /// (the engine knows the labels). A page opened for an occurrence the
+    /// ingest writer just inserted needs not read it back.
     pub alert: Option<Arc<StoredAlert>>,
 }
 
 impl AlertChange {
+    /// The change that an occurrence, as stored, makes.
+    pub fn stored(alert: StoredAlert) -> AlertChange {
+        AlertChange {
+            id: alert.id,
+            seq: alert.seq,
+            fingerprint: alert.fingerprint,
+            starts_at: alert.starts_at,
+            ends_at: alert.ends_at,
+            alert: Some(Arc::new(alert)),
+        }
+    }
+
     /// The labels, when the change carries them.
     pub fn labels(&self) -> Option<&Labels> {
-        self.labels
-            .as_ref()
-            .or_else(|| self.alert.as_deref().map(|alert| &alert.labels))
+        self.alert.as_deref().map(|alert| &alert.labels)
     }
 }
 
@@ -297,18 +306,7 @@ impl Engine {
         state.silences = self.store.silences(now).await?;
         state.maintenance = self.store.maintenance_windows(now).await?;
         for stored in self.store.alerts_ending_after(now).await? {
-            state.apply(
-                &AlertChange {
-                    id: stored.id,
-                    seq: stored.seq,
-                    fingerprint: stored.fingerprint,
-                    labels: Some(stored.labels),
-                    starts_at: stored.starts_at,
-                    ends_at: stored.ends_at,
-                    alert: None,
-                },
-                now,
-            );
+            state.apply(&AlertChange::stored(stored), now);
         }
         Ok(state)
     }
@@ -363,22 +361,12 @@ impl Engine {
                 }
             };
             let now = crate::clock::now();
-            for stored in &changes {
+            let full = changes.len() >= 5000;
+            for stored in changes {
                 after = after.max(stored.seq);
-                state.apply(
-                    &AlertChange {
-                        id: stored.id,
-                        seq: stored.seq,
-                        fingerprint: stored.fingerprint,
-                        labels: Some(stored.labels.clone()),
-                        starts_at: stored.starts_at,
-                        ends_at: stored.ends_at,
-                        alert: None,
-                    },
-                    now,
-                );
+                state.apply(&AlertChange::stored(stored), now);
             }
-            if changes.len() < 5000 {
+            if !full {
                 break;
             }
         }

@@ -132,8 +132,9 @@ impl State {
     }
 
     /// Takes in a written alert. Changes already seen (by sequence) are
-    /// ignored, so replays are harmless. `labels` may be missing only for
-    /// alerts already tracked; answers `false` when they were needed.
+    /// ignored, so replays are harmless. The occurrence (its labels) may be
+    /// missing only for alerts already tracked; answers `false` when it was
+    /// needed.
     pub fn apply(&mut self, change: &AlertChange, now: Timestamp) -> bool {
         self.applied_seq = self.applied_seq.max(change.seq);
         let fingerprint = change.fingerprint;
@@ -532,15 +533,19 @@ services:
         fn change(&mut self, labels: &[(&str, &str)], ends: Option<i64>) -> AlertChange {
             self.next += 1;
             let labels: Labels = labels.iter().copied().collect();
-            AlertChange {
+            AlertChange::stored(pagerbound_store::StoredAlert {
                 id: self.next,
-                seq: self.next,
                 fingerprint: labels.fingerprint(),
-                labels: Some(labels),
+                labels,
+                annotations: Labels::new(),
+                generator_url: None,
                 starts_at: t(0),
                 ends_at: ends.map(t),
-                alert: None,
-            }
+                timeout: false,
+                updated_at: t(0),
+                integration: "prometheus".to_owned(),
+                seq: self.next,
+            })
         }
 
         /// The same occurrence, now ending at `ends`.
@@ -548,8 +553,8 @@ services:
             self.next += 1;
             AlertChange {
                 seq: self.next,
-                labels: None,
                 ends_at: Some(t(ends)),
+                alert: None,
                 ..earlier.clone()
             }
         }

@@ -234,7 +234,7 @@ impl Writer {
             .zip(subjects)
             .zip(written)
             .map(|((write, fingerprint), done)| {
-                let (starts_at, ends_at, alert) = match write {
+                match write {
                     AlertWrite::Insert {
                         alert,
                         integration,
@@ -244,7 +244,7 @@ impl Writer {
                         inserts += 1;
                         // Moved, not copied: the engine takes the labels
                         // from it.
-                        let stored = StoredAlert {
+                        AlertChange::stored(StoredAlert {
                             id: done.id,
                             fingerprint,
                             labels: alert.labels,
@@ -256,24 +256,21 @@ impl Writer {
                             updated_at: at,
                             integration,
                             seq: done.seq,
-                        };
-                        (stored.starts_at, stored.ends_at, Some(Arc::new(stored)))
+                        })
                     }
                     AlertWrite::Update {
                         starts_at, ends_at, ..
                     } => {
                         updates += 1;
-                        (starts_at, ends_at, None)
+                        AlertChange {
+                            id: done.id,
+                            seq: done.seq,
+                            fingerprint,
+                            starts_at,
+                            ends_at,
+                            alert: None,
+                        }
                     }
-                };
-                AlertChange {
-                    id: done.id,
-                    seq: done.seq,
-                    fingerprint,
-                    labels: None,
-                    starts_at,
-                    ends_at,
-                    alert,
                 }
             })
             .collect();

@@ -127,8 +127,6 @@ impl Due {
 /// What a planning round took in.
 #[derive(Debug, Default)]
 pub(super) struct Planned {
-    /// Page events and notices.
-    pub taken: usize,
     /// Escalations started (or started over): their first step is due.
     pub escalations: usize,
     /// What was due once the last batch was planned, read in the same
@@ -222,7 +220,6 @@ impl Planner<'_> {
         planned: &mut Planned,
     ) -> Result<(), StoreError> {
         let now = self.now;
-        planned.taken += events.len() + notices.len();
         let mut notifications: Vec<NewNotification> = Vec::new();
         for event in events {
             // What waits for the page to stay unacknowledged is moot now:
@@ -231,7 +228,7 @@ impl Planner<'_> {
                 notifications
                     .retain(|n| !(n.page_id == Some(event.page_id) && n.until_acknowledged));
                 self.store
-                    .cancel_notifications(event.page_id, &reason, self.now)
+                    .cancel_notifications(event.page_id, &reason, now)
                     .await?;
             }
             let Some(name) = news(&event.event.kind) else {
@@ -276,7 +273,7 @@ impl Planner<'_> {
             } else {
                 responders(self.config, &page.service)
             };
-            let message = page_message(self.config, &page, &alerts, name, &event.event, self.now);
+            let message = page_message(self.config, &page, &alerts, name, &event.event, now);
             // A service's channel hears of a page once, at its first
             // step, not at every step of every round.
             let first_step = event.event.detail["step"] == 1 && event.event.detail["round"] == 1;
@@ -285,7 +282,7 @@ impl Planner<'_> {
                 .services
                 .get(&page.service)
                 .filter(|_| !escalated || first_step);
-            let due = Due::of(self.config, &page, &event.event, self.now);
+            let due = Due::of(self.config, &page, &event.event, now);
             let source = Source::PageEvent(event.id);
             for to in destinations(&message, service, &people, &self.config.channels) {
                 let mut message = message.clone();
@@ -327,7 +324,7 @@ impl Planner<'_> {
                 }
             }
         }
-        let at_once = Due::at_once(self.now);
+        let at_once = Due::at_once(now);
         for notice in notices {
             let message = notice_message(self.config, notice);
             for to in notice_destinations(self.config, notice, &message) {
@@ -343,7 +340,7 @@ impl Planner<'_> {
                 &notifications,
                 &event_ids,
                 &notice_ids,
-                self.now,
+                now,
                 super::dispatch::DUE_LIMIT,
             )
             .await?;

@@ -197,12 +197,7 @@ pub async fn failed_batches_write_nothing(store: &dyn Store) {
             .map(|i| {
                 let mut a = alert("Lost", "2026-11-21T10:01:00Z", None);
                 a.labels.insert("instance", format!("host-{i}"));
-                AlertWrite::Insert {
-                    id: ids[i],
-                    alert: a,
-                    integration: "prometheus".to_owned(),
-                    at: at("2026-11-21T10:01:00Z"),
-                }
+                insert_as(ids[i], a, "2026-11-21T10:01:00Z")
             })
             .collect();
         batch.push(AlertWrite::Update {
@@ -213,12 +208,11 @@ pub async fn failed_batches_write_nothing(store: &dyn Store) {
             content: None,
             at: at("2026-11-21T10:01:00Z"),
         });
-        batch.push(AlertWrite::Insert {
-            id: kept,
-            alert: alert("Clash", "2026-11-21T10:01:00Z", None),
-            integration: "prometheus".to_owned(),
-            at: at("2026-11-21T10:01:00Z"),
-        });
+        batch.push(insert_as(
+            kept,
+            alert("Clash", "2026-11-21T10:01:00Z", None),
+            "2026-11-21T10:01:00Z",
+        ));
         store
             .write_alerts(&batch)
             .await

@@ -69,8 +69,13 @@ fn alert(name: &str, starts: &str, ends: Option<&str>) -> Alert {
 
 /// An insert whose id [`write_with_ids`] fills in.
 fn insert(a: Alert, when: &str) -> AlertWrite {
+    insert_as(0, a, when)
+}
+
+/// An insert with its id given.
+fn insert_as(id: i64, a: Alert, when: &str) -> AlertWrite {
     AlertWrite::Insert {
-        id: 0,
+        id,
         alert: a,
         integration: "prometheus".to_owned(),
         at: at(when),
