@@ -252,7 +252,7 @@ impl SqliteStore {
             let row = sqlx::query(
                 "SELECT coalesce(max(id), 0) AS id, coalesce(max(seq), 0) AS seq FROM alerts",
             )
-            .fetch_one(&self.writer)
+            .fetch_one(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?;
             let (id, seq): (i64, i64) = (column(&row, "id")?, column(&row, "seq")?);

@@ -24,7 +24,7 @@ impl Drills for SqliteStore {
         .bind(service)
         .bind(started_by)
         .bind(millis(at))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         drill_from_row(&row)
@@ -34,7 +34,7 @@ impl Drills for SqliteStore {
         sqlx::query("UPDATE drills SET page_id = ?2 WHERE id = ?1 AND page_id IS NULL")
             .bind(drill_id)
             .bind(page_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?;
         Ok(())

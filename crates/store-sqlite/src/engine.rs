@@ -9,6 +9,7 @@ use pagerbound_store::{
     EngineState, NewMaintenance, Notice, Purged, Result, StoreError, StoredGroup,
 };
 use serde_json::json;
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 
 fn group_from_row(row: &SqliteRow) -> Result<StoredGroup> {
@@ -129,7 +130,7 @@ impl EngineState for SqliteStore {
         .bind(&window.reason)
         .bind(&window.created_by)
         .bind(millis(window.created_at))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         window_from_row(&row)
@@ -144,7 +145,7 @@ impl EngineState for SqliteStore {
         )
         .bind(id)
         .bind(millis(at))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         row.as_ref().map(window_from_row).transpose()
@@ -167,11 +168,8 @@ impl EngineState for SqliteStore {
         message: &str,
         at: Timestamp,
     ) -> Result<Option<Notice>> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let service: Option<String> = sqlx::query_scalar(
             "UPDATE maintenance_windows SET notice_at = ?2 WHERE id = ?1 AND notice_at IS NULL RETURNING service",
         )
@@ -223,7 +221,7 @@ impl EngineState for SqliteStore {
         .bind(holder)
         .bind(millis(until))
         .bind(millis(now))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(held_by.as_deref() == Some(holder))
@@ -233,7 +231,7 @@ impl EngineState for SqliteStore {
         sqlx::query("DELETE FROM leases WHERE name = ?1 AND holder = ?2")
             .bind(name)
             .bind(holder)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?;
         Ok(())
@@ -241,11 +239,8 @@ impl EngineState for SqliteStore {
 
     async fn purge_history(&self, before: Timestamp) -> Result<Purged> {
         let cutoff = millis(before);
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let mut purged = Purged::default();
         let mut notices = 0;
         let mut notifications = 0;

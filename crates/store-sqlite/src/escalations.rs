@@ -3,6 +3,7 @@ use crate::{SqliteStore, column, millis, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_store::{EscalationRecord, Escalations, PageEvent, Result};
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 
 fn record_from_row(row: &SqliteRow) -> Result<EscalationRecord> {
@@ -38,7 +39,7 @@ impl Escalations for SqliteStore {
             .bind(page_id)
             .bind(policy)
             .bind(millis(at))
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?;
         Ok(())
@@ -83,11 +84,8 @@ impl Escalations for SqliteStore {
         event: Option<&PageEvent>,
         next: Option<(i64, i64, Timestamp)>,
     ) -> Result<bool> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let changed = match next {
             Some((step, round, at)) => sqlx::query(
                 "UPDATE escalations SET step = ?4, round = ?5, next_at = ?6

@@ -7,6 +7,7 @@ use pagerbound_store::{
     Feedback, FeedbackCount, FeedbackCounts, Feedbacks, NotActionableReason, PageEvent,
     PageFeedback, Result, StoreError,
 };
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 
 fn feedback_from_row(row: &SqliteRow) -> Result<PageFeedback> {
@@ -59,11 +60,8 @@ impl Feedbacks for SqliteStore {
         by: &str,
         at: Timestamp,
     ) -> Result<Option<PageFeedback>> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let Some(page) = self.page_in(&mut tx, page_id).await? else {
             return Ok(None);
         };

@@ -30,7 +30,7 @@ impl Handoffs for SqliteStore {
         .bind(&watched.schedule)
         .bind(&watched.user)
         .bind(millis(watched.since))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(())

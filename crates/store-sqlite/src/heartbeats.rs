@@ -4,6 +4,7 @@ use crate::{SqliteStore, column, millis, optional_timestamp, query_error, timest
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_store::{HeartbeatRecord, Heartbeats, NewPage, Page, PageEvent, Result};
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 
 fn record_from_row(row: &SqliteRow) -> Result<HeartbeatRecord> {
@@ -27,7 +28,7 @@ impl Heartbeats for SqliteStore {
         )
         .bind(to_json(names)?)
         .bind(millis(since))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(())
@@ -44,7 +45,7 @@ impl Heartbeats for SqliteStore {
         )
         .bind(to_json(names)?)
         .bind(millis(at))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(())
@@ -67,11 +68,8 @@ impl Heartbeats for SqliteStore {
         expected: Option<i64>,
         page: &NewPage,
     ) -> Result<Option<Page>> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         // Writing first takes SQLite's write lock, so that the check below
         // and the page cannot be interleaved with another process's.
         sqlx::query(
@@ -110,11 +108,8 @@ impl Heartbeats for SqliteStore {
         page_id: i64,
         event: &PageEvent,
     ) -> Result<bool> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let resolved = sqlx::query(
             "UPDATE pages SET state = 'resolved', resolved_at = ?2, resolved_by = NULL, updated_at = ?2
              WHERE id = ?1 AND state <> 'resolved'",

@@ -196,7 +196,7 @@ impl Outbox for SqliteStore {
         .bind(kind)
         .bind(message)
         .bind(recipient)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         notice_from_row(&row)
@@ -210,7 +210,7 @@ impl Outbox for SqliteStore {
         .bind(page_id)
         .bind(reason)
         .bind(millis(at))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(done.rows_affected())
@@ -291,7 +291,7 @@ impl Outbox for SqliteStore {
         .bind(state)
         .bind(error)
         .bind(next)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(())
@@ -303,7 +303,7 @@ impl Outbox for SqliteStore {
              WHERE state = 'sending'",
         )
         .bind(millis(at))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?
         .rows_affected())

@@ -2,6 +2,7 @@ use crate::{SqliteStore, column, millis, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_store::{NewOverride, Overrides, Result, StoredOverride};
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 
 /// The columns every query answers, as a macro so that queries stay
@@ -32,11 +33,8 @@ impl Overrides for SqliteStore {
         overrides: &[NewOverride],
         created_at: Timestamp,
     ) -> Result<Vec<StoredOverride>> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let mut stored = Vec::with_capacity(overrides.len());
         for new in overrides {
             let row = sqlx::query(concat!(
@@ -92,7 +90,7 @@ impl Overrides for SqliteStore {
             ""
         ))
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         row.as_ref().map(override_from_row).transpose()

@@ -7,6 +7,7 @@ use pagerbound_store::{
     Actor, NewPage, OpenedPage, Page, PageEvent, PageFilter, PageState, Pages, Response, Result,
     StoreError, StoredAlert, UnplannedEvent,
 };
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
 
@@ -187,22 +188,16 @@ impl Pages for SqliteStore {
     }
 
     async fn add_page_alerts(&self, id: i64, alert_ids: &[i64], event: &PageEvent) -> Result<()> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         attach_alerts(&mut tx, id, alert_ids, event.at).await?;
         insert_event(&mut tx, id, event).await?;
         tx.commit().await.map_err(query_error(String::new))
     }
 
     async fn add_page_event(&self, id: i64, event: &PageEvent) -> Result<()> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         insert_event(&mut tx, id, event).await?;
         sqlx::query("UPDATE pages SET updated_at = ?2 WHERE id = ?1")
             .bind(id)
@@ -222,11 +217,8 @@ impl Pages for SqliteStore {
     ) -> Result<Option<Page>> {
         // The one writer connection serialises transactions: the page read
         // here is the page the update replaces.
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         let Some(page) = self.page_in(&mut tx, id).await? else {
             return Ok(None);
         };

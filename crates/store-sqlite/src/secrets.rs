@@ -22,12 +22,12 @@ impl Secrets for SqliteStore {
         .bind(name)
         .bind(candidate)
         .bind(millis(jiff::Timestamp::now()))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?1")
             .bind(name)
-            .fetch_one(&self.writer)
+            .fetch_one(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))
     }

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use pagerbound_core::Role;
 use pagerbound_core::token::TokenDigest;
 use pagerbound_store::{NewSession, Result, Session, SignIn, StoreError, StoredPassword};
+use sqlx::Connection as _;
 use sqlx::sqlite::SqliteRow;
 
 fn role(row: &SqliteRow) -> Result<Role> {
@@ -15,11 +16,8 @@ fn role(row: &SqliteRow) -> Result<Role> {
 #[async_trait]
 impl SignIn for SqliteStore {
     async fn set_password(&self, user: &str, hash: &str, role: Role, at: Timestamp) -> Result<()> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         sqlx::query(
             "INSERT INTO user_passwords (user_name, hash, role, updated_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (user_name) DO UPDATE
@@ -70,7 +68,7 @@ impl SignIn for SqliteStore {
         .bind(&session.csrf)
         .bind(millis(session.created_at))
         .bind(millis(session.expires_at))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(|| "a session with this digest exists".into()))?;
         Ok(())
@@ -101,7 +99,7 @@ impl SignIn for SqliteStore {
     async fn end_session(&self, digest: &TokenDigest) -> Result<()> {
         sqlx::query("DELETE FROM web_sessions WHERE digest = ?")
             .bind(digest.to_hex())
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?;
         Ok(())
@@ -110,7 +108,7 @@ impl SignIn for SqliteStore {
     async fn prune_sessions(&self, before: Timestamp) -> Result<u64> {
         let done = sqlx::query("DELETE FROM web_sessions WHERE expires_at < ?")
             .bind(millis(before))
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?;
         Ok(done.rows_affected())

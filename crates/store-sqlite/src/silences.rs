@@ -55,7 +55,7 @@ impl Silences for SqliteStore {
         .bind(&silence.created_by)
         .bind(&silence.comment)
         .bind(millis(silence.updated_at))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(())

@@ -2,6 +2,7 @@ use crate::{SqliteStore, column, millis, query_error, timestamp};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use pagerbound_store::{ObjectiveRecord, PeriodRecord, ReceivedSliEvents, Result, SliEvents, Slis};
+use sqlx::Connection as _;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 fn events_from_row(row: &SqliteRow) -> Result<SliEvents> {
@@ -72,11 +73,8 @@ impl Slis for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         insert_events(&mut tx, events, received_at).await?;
         tx.commit().await.map_err(query_error(String::new))?;
         Ok(())
@@ -117,7 +115,7 @@ impl Slis for SqliteStore {
     async fn prune_sli_events(&self, before: Timestamp) -> Result<u64> {
         let pruned = sqlx::query("DELETE FROM sli_events WHERE minute < ?1")
             .bind(millis(before))
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(query_error(String::new))?
             .rows_affected();
@@ -131,11 +129,8 @@ impl Slis for SqliteStore {
         through: Timestamp,
         received_at: Timestamp,
     ) -> Result<()> {
-        let mut tx = self
-            .writer
-            .begin()
-            .await
-            .map_err(query_error(String::new))?;
+        let mut writing = self.write().await?;
+        let mut tx = writing.begin().await.map_err(query_error(String::new))?;
         // A refused row returns here: the transaction is dropped, rolled
         // back, and the cursor is never touched.
         insert_events(&mut tx, events, received_at).await?;
@@ -182,7 +177,7 @@ impl Slis for SqliteStore {
         .bind(slo)
         .bind(objective)
         .bind(millis(at))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(|| {
             format!("SLO `{slo}` already has an objective recorded at {at}")
@@ -216,7 +211,7 @@ impl Slis for SqliteStore {
         .bind(period.objective)
         .bind(period.good)
         .bind(period.total)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?
         .rows_affected();

@@ -43,7 +43,7 @@ impl ApiTokens for SqliteStore {
         .bind(token.role.as_str())
         .bind(&token.description)
         .bind(millis(token.created_at))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await
         .map_err(query_error(|| {
             "a token with this digest already exists".into()
@@ -83,7 +83,7 @@ impl ApiTokens for SqliteStore {
         ))
         .bind(millis(at))
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         row.as_ref().map(token_from_row).transpose()
@@ -98,7 +98,7 @@ impl ApiTokens for SqliteStore {
         .bind(millis(at))
         .bind(id)
         .bind(millis(stale_before))
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(query_error(String::new))?;
         Ok(())
