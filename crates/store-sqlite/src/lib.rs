@@ -1,8 +1,8 @@
 //! The embedded default store: one SQLite file in WAL mode.
 //!
-//! Writes go through a single connection (SQLite allows one writer at a
-//! time; queueing in our pool is cheaper than spinning on `SQLITE_BUSY`),
-//! reads through a small pool of read-only connections that WAL lets run
+//! Writes go through a single connection, taken in turn (SQLite allows one
+//! writer at a time; queueing for our connection is cheaper than spinning
+//! on `SQLITE_BUSY`), reads through a small pool of read-only connections that WAL lets run
 //! beside the writer. Commits use `synchronous = FULL`: an answer that says
 //! "accepted" means the data is on disk.
 //!
