@@ -400,6 +400,17 @@ mod tests {
             .await
             .expect("table");
 
+        // Another connection holds SQLite's write lock, so the string
+        // cannot get past its `BEGIN IMMEDIATE` before it is dropped.
+        let mut blocker = SqliteConnectOptions::new()
+            .filename(dir.path().join("test.db"))
+            .connect()
+            .await
+            .expect("second connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut blocker)
+            .await
+            .expect("lock");
         // Polled once: the statements are on their way, then dropped.
         let abandoned = tokio::select! {
             biased;
@@ -410,6 +421,10 @@ mod tests {
             () = std::future::ready(()) => true,
         };
         assert!(abandoned, "dropped before it answered");
+        sqlx::query("ROLLBACK")
+            .execute(&mut blocker)
+            .await
+            .expect("unlock");
 
         assert_eq!(synchronous(&store).await, 2, "reset to FULL");
         // BEGIN IMMEDIATE fails inside an open transaction.
