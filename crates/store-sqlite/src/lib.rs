@@ -2,8 +2,8 @@
 //!
 //! Writes go through a single connection, taken in turn (SQLite allows one
 //! writer at a time; queueing for our connection is cheaper than spinning
-//! on `SQLITE_BUSY`), reads through a small pool of read-only connections that WAL lets run
-//! beside the writer. Commits use `synchronous = FULL`: an answer that says
+//! on `SQLITE_BUSY`), reads through a small pool of read-only connections
+//! that WAL lets run beside the writer. Commits use `synchronous = FULL`: an answer that says
 //! "accepted" means the data is on disk.
 //!
 //! State the engine derives from those alerts (groups, the pages they open,
@@ -101,7 +101,7 @@ pub(crate) use derived;
 /// of 36 alerts takes 0.2 ms to write.
 struct WriteConnection {
     options: SqliteConnectOptions,
-    /// `None` once closed, or after a reconnection failed.
+    /// `None` once the store is closed.
     conn: tokio::sync::Mutex<Option<SqliteConnection>>,
     /// A string of statements was left unfinished on the connection (see
     /// [`OneTrip`]): the next writer resets it first.
@@ -131,20 +131,24 @@ impl WriteConnection {
             // Fails when the statements had committed or rolled back
             // already: nothing is open then.
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            if sqlx::query("PRAGMA synchronous = FULL")
+            if let Err(error) = sqlx::query("PRAGMA synchronous = FULL")
                 .execute(&mut *conn)
                 .await
-                .is_err()
             {
-                tracing::warn!("The SQLite write connection is reopened after a failure.");
-                *slot = None;
+                tracing::warn!(%error, "The SQLite write connection is reopened after a failure.");
+                match self.options.connect().await {
+                    // The old connection closes as it drops.
+                    Ok(fresh) => *conn = fresh,
+                    Err(error) => {
+                        // The next writer tries again.
+                        self.unfinished.store(true, Ordering::Release);
+                        return Err(unavailable(error));
+                    }
+                }
             }
         }
-        if slot.is_none() {
-            *slot = Some(self.options.connect().await.map_err(unavailable)?);
-        }
         tokio::sync::MutexGuard::try_map(slot, Option::as_mut)
-            .map_err(|_| StoreError::Unavailable("the SQLite write connection is closed".into()))
+            .map_err(|_| StoreError::Unavailable("the SQLite store is closed".into()))
     }
 
     async fn close(&self) {
@@ -333,6 +337,18 @@ where
 mod tests {
     use super::*;
 
+    /// A new store in `dir` with a table `t (x INTEGER PRIMARY KEY)`.
+    async fn store_with_table(dir: &tempfile::TempDir) -> SqliteStore {
+        let store = SqliteStore::open(&dir.path().join("test.db"))
+            .await
+            .expect("open");
+        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .execute(&mut *store.write().await.expect("writer"))
+            .await
+            .expect("table");
+        store
+    }
+
     async fn synchronous(store: &SqliteStore) -> i64 {
         sqlx::query_scalar("PRAGMA synchronous")
             .fetch_one(&mut *store.write().await.expect("writer"))
@@ -344,14 +360,8 @@ mod tests {
     #[tokio::test]
     async fn derived_writes_commit_relaxed_and_leave_the_writer_at_full() {
         let dir = tempfile::tempdir().expect("directory");
-        let store = SqliteStore::open(&dir.path().join("test.db"))
-            .await
-            .expect("open");
+        let store = store_with_table(&dir).await;
         assert_eq!(synchronous(&store).await, 2);
-        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-            .execute(&mut *store.write().await.expect("writer"))
-            .await
-            .expect("table");
 
         // Relaxed inside, in one trip, and committed.
         let rows = store
@@ -392,13 +402,7 @@ mod tests {
     #[tokio::test]
     async fn an_abandoned_string_is_reset_before_the_next_write() {
         let dir = tempfile::tempdir().expect("directory");
-        let store = SqliteStore::open(&dir.path().join("test.db"))
-            .await
-            .expect("open");
-        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-            .execute(&mut *store.write().await.expect("writer"))
-            .await
-            .expect("table");
+        let store = store_with_table(&dir).await;
 
         // Another connection holds SQLite's write lock, so the string
         // cannot get past its `BEGIN IMMEDIATE` before it is dropped.
