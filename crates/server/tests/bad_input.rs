@@ -240,7 +240,12 @@ fn probe() -> impl Strategy<Value = Probe> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..300).prop_map(Probe::Bytes),
         any_json().prop_map(Probe::Json),
-        "[ -~]{0,40}".prop_map(Probe::Path),
+        // Never a token id: the path is a token to revoke, and revoking
+        // the admin token the test itself uses (1 run in about 30 drew
+        // its id) made every later request, the metrics too, a 401.
+        "[ -~]{0,40}"
+            .prop_filter("not a token id", |path| path.parse::<i64>().is_err())
+            .prop_map(Probe::Path),
         "[ -~]{0,40}".prop_map(Probe::Query),
     ]
 }
