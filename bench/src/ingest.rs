@@ -241,62 +241,87 @@ pub struct IngestBenchReport {
     pub memory: MemoryResult,
 }
 
-/// Runs the whole ingest benchmark against fresh instances of `spec`,
-/// printing progress to stderr.
-pub async fn run(spec: &TargetSpec, options: &IngestBenchOptions) -> Result<IngestBenchReport> {
-    let mut described = spec.name().to_owned();
-    let mut workloads = Vec::new();
+/// Runs the whole ingest benchmark against fresh instances of each of
+/// `specs`, printing progress to stderr. The targets take turns run by run
+/// (A, B, C, A, B, C, ...), so that what else the machine does over the
+/// minutes this takes falls on each of them alike, and their ratios hold.
+pub async fn run(
+    specs: &[TargetSpec],
+    options: &IngestBenchOptions,
+) -> Result<Vec<IngestBenchReport>> {
+    let mut described: Vec<String> = specs.iter().map(|spec| spec.name().to_owned()).collect();
+    let mut workloads: Vec<Vec<WorkloadResult>> = specs.iter().map(|_| Vec::new()).collect();
     for workload in [Workload::New, Workload::Resend] {
-        let mut runs = Vec::new();
+        let mut runs: Vec<Vec<RunResult>> = specs.iter().map(|_| Vec::new()).collect();
         for run in 1..=options.runs {
-            // A fresh server per run: no run inherits the alerts of another.
-            let target = spec.start().await?;
-            described = target.describe();
-            let result = timed_run(target.as_ref(), workload, &options.shape).await?;
-            eprintln!(
-                "{described} {workload} run {run}/{}: {:.0} alerts/s, {} errors, CPU: generator {:.0}%, server {:.0}%, other processes {:.0}%",
-                options.runs,
-                result.load.alerts_per_s,
-                result.load.non_2xx + result.load.transport_errors,
-                result.load.generator_cpu_share * 100.0,
-                result.server_cpu_share * 100.0,
-                result.other_cpu_share * 100.0,
-            );
-            report_errors(&result.load);
-            runs.push(result);
+            for (index, spec) in specs.iter().enumerate() {
+                // A fresh server per run: no run inherits the alerts of another.
+                let target = spec.start().await?;
+                described[index] = target.describe();
+                let result = timed_run(target.as_ref(), workload, &options.shape).await?;
+                eprintln!(
+                    "{} {workload} run {run}/{}: {:.0} alerts/s, {} errors, CPU: generator {:.0}%, server {:.0}%, other processes {:.0}%",
+                    described[index],
+                    options.runs,
+                    result.load.alerts_per_s,
+                    result.load.non_2xx + result.load.transport_errors,
+                    result.load.generator_cpu_share * 100.0,
+                    result.server_cpu_share * 100.0,
+                    result.other_cpu_share * 100.0,
+                );
+                report_errors(&result.load);
+                runs[index].push(result);
+            }
         }
-        workloads.push(summarize(workload, runs)?);
+        for (index, runs) in runs.into_iter().enumerate() {
+            workloads[index].push(summarize(workload, runs)?);
+        }
     }
-    let mut memory_runs = Vec::new();
+    let mut memory_runs: Vec<Vec<MemoryRun>> = specs.iter().map(|_| Vec::new()).collect();
     for run in 1..=options.runs {
-        let target = spec.start().await?;
-        let measured = memory_run(target.as_ref(), options).await?;
-        eprintln!(
-            "{described} memory run {run}/{}: RSS {} before, {} after {} active alerts",
-            options.runs,
-            mib(measured.before.rss_bytes),
-            mib(measured.after.rss_bytes),
-            options.memory_alerts,
-        );
-        memory_runs.push(measured);
+        for (index, spec) in specs.iter().enumerate() {
+            let target = spec.start().await?;
+            let measured = memory_run(target.as_ref(), options).await?;
+            eprintln!(
+                "{} memory run {run}/{}: RSS {} before, {} after {} active alerts",
+                described[index],
+                options.runs,
+                mib(measured.before.rss_bytes),
+                mib(measured.after.rss_bytes),
+                options.memory_alerts,
+            );
+            memory_runs[index].push(measured);
+        }
     }
-    let per_alert = |after: fn(&MemoryRun) -> u64| {
-        Spread::of(memory_runs.iter().map(|run| {
-            (after(run) as f64 - run.before.rss_bytes as f64) / options.memory_alerts as f64
-        }))
-        .context("no memory runs")
-    };
-    let memory = MemoryResult {
-        active_alerts: options.memory_alerts,
+    described
+        .into_iter()
+        .zip(workloads)
+        .zip(memory_runs)
+        .map(|((target, workloads), memory_runs)| {
+            Ok(IngestBenchReport {
+                target,
+                options: options.clone(),
+                workloads,
+                memory: memory_result(memory_runs, options.memory_alerts)?,
+            })
+        })
+        .collect()
+}
+
+/// Memory per active alert over a target's runs.
+fn memory_result(runs: Vec<MemoryRun>, active_alerts: u64) -> Result<MemoryResult> {
+    let per_alert =
+        |after: fn(&MemoryRun) -> u64| {
+            Spread::of(runs.iter().map(|run| {
+                (after(run) as f64 - run.before.rss_bytes as f64) / active_alerts as f64
+            }))
+            .context("no memory runs")
+        };
+    Ok(MemoryResult {
+        active_alerts,
         bytes_per_alert: per_alert(|run| run.after.rss_bytes)?,
         peak_bytes_per_alert: per_alert(|run| run.after.peak_rss_bytes)?,
-        runs: memory_runs,
-    };
-    Ok(IngestBenchReport {
-        target: described,
-        options: options.clone(),
-        workloads,
-        memory,
+        runs,
     })
 }
 

@@ -23,9 +23,10 @@ enum Command {
     /// Sends alerts to a running server's `POST /api/v2/alerts` and prints
     /// what it measured as one JSON object.
     Ingest(IngestArgs),
-    /// Starts each target in turn (Alertmanager, pagerbound on SQLite,
-    /// pagerbound on PostgreSQL) and measures its ingest throughput (`new`
-    /// and `resend` workloads) and memory per active alert, side by side.
+    /// Measures the ingest throughput (`new` and `resend` workloads) and
+    /// memory per active alert of each target (Alertmanager, pagerbound on
+    /// SQLite, pagerbound on PostgreSQL), side by side; the targets take
+    /// turns run by run.
     IngestCompare(IngestBenchArgs),
     /// Measures the time from an alert posted to its notification arriving
     /// at a webhook on loopback (`group_wait: 0s`), at idle and under half
@@ -284,15 +285,15 @@ async fn main() -> Result<()> {
             } else {
                 None
             };
-            let mut reports = Vec::new();
-            for target in targets {
-                let spec = args.servers.spec(target);
-                let report = ingest::run(&spec, &options).await?;
-                if !args.json {
-                    // As each target finishes: a full run takes minutes.
-                    println!("{}", ingest::render_table(&report));
+            let specs: Vec<_> = targets
+                .into_iter()
+                .map(|target| args.servers.spec(target))
+                .collect();
+            let reports = ingest::run(&specs, &options).await?;
+            if !args.json {
+                for report in &reports {
+                    println!("{}", ingest::render_table(report));
                 }
-                reports.push(report);
             }
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
