@@ -242,62 +242,50 @@ pub struct IngestBenchReport {
 }
 
 /// Runs the whole ingest benchmark against fresh instances of each of
-/// `specs`, printing progress to stderr. The targets take turns run by run
-/// (A, B, C, A, B, C, ...), so that what else the machine does over the
-/// minutes this takes falls on each of them alike, and their ratios hold.
+/// `specs`, printing progress to stderr.
 pub async fn run(
     specs: &[TargetSpec],
     options: &IngestBenchOptions,
 ) -> Result<Vec<IngestBenchReport>> {
-    let mut described: Vec<String> = specs.iter().map(|spec| spec.name().to_owned()).collect();
     let mut workloads: Vec<Vec<WorkloadResult>> = specs.iter().map(|_| Vec::new()).collect();
     for workload in [Workload::New, Workload::Resend] {
-        let mut runs: Vec<Vec<RunResult>> = specs.iter().map(|_| Vec::new()).collect();
-        for run in 1..=options.runs {
-            for (index, spec) in specs.iter().enumerate() {
-                // A fresh server per run: no run inherits the alerts of another.
-                let target = spec.start().await?;
-                described[index] = target.describe();
-                let result = timed_run(target.as_ref(), workload, &options.shape).await?;
-                eprintln!(
-                    "{} {workload} run {run}/{}: {:.0} alerts/s, {} errors, CPU: generator {:.0}%, server {:.0}%, other processes {:.0}%",
-                    described[index],
-                    options.runs,
-                    result.load.alerts_per_s,
-                    result.load.non_2xx + result.load.transport_errors,
-                    result.load.generator_cpu_share * 100.0,
-                    result.server_cpu_share * 100.0,
-                    result.other_cpu_share * 100.0,
-                );
-                report_errors(&result.load);
-                runs[index].push(result);
-            }
-        }
-        for (index, runs) in runs.into_iter().enumerate() {
-            workloads[index].push(summarize(workload, runs)?);
-        }
-    }
-    let mut memory_runs: Vec<Vec<MemoryRun>> = specs.iter().map(|_| Vec::new()).collect();
-    for run in 1..=options.runs {
-        for (index, spec) in specs.iter().enumerate() {
-            let target = spec.start().await?;
-            let measured = memory_run(target.as_ref(), options).await?;
+        let measured = in_turns(specs, options.runs, async |target, run| {
+            let result = timed_run(target, workload, &options.shape).await?;
             eprintln!(
-                "{} memory run {run}/{}: RSS {} before, {} after {} active alerts",
-                described[index],
+                "{} {workload} run {run}/{}: {:.0} alerts/s, {} errors, CPU: generator {:.0}%, server {:.0}%, other processes {:.0}%",
+                target.describe(),
                 options.runs,
-                mib(measured.before.rss_bytes),
-                mib(measured.after.rss_bytes),
-                options.memory_alerts,
+                result.load.alerts_per_s,
+                result.load.non_2xx + result.load.transport_errors,
+                result.load.generator_cpu_share * 100.0,
+                result.server_cpu_share * 100.0,
+                result.other_cpu_share * 100.0,
             );
-            memory_runs[index].push(measured);
+            report_errors(&result.load);
+            Ok(result)
+        })
+        .await?;
+        for (results, (_, runs)) in workloads.iter_mut().zip(measured) {
+            results.push(summarize(workload, runs)?);
         }
     }
-    described
+    let memory = in_turns(specs, options.runs, async |target, run| {
+        let measured = memory_run(target, options).await?;
+        eprintln!(
+            "{} memory run {run}/{}: RSS {} before, {} after {} active alerts",
+            target.describe(),
+            options.runs,
+            mib(measured.before.rss_bytes),
+            mib(measured.after.rss_bytes),
+            options.memory_alerts,
+        );
+        Ok(measured)
+    })
+    .await?;
+    memory
         .into_iter()
         .zip(workloads)
-        .zip(memory_runs)
-        .map(|((target, workloads), memory_runs)| {
+        .map(|((target, memory_runs), workloads)| {
             Ok(IngestBenchReport {
                 target,
                 options: options.clone(),
@@ -306,6 +294,31 @@ pub async fn run(
             })
         })
         .collect()
+}
+
+/// Measures `runs` fresh instances of each of `specs`, the targets taking
+/// turns run by run (A, B, C, A, B, C, ...), so that what else the machine
+/// does over the minutes this takes falls on each of them alike and their
+/// ratios hold. Answers each target's description and measurements, in the
+/// order of `specs`.
+async fn in_turns<T>(
+    specs: &[TargetSpec],
+    runs: usize,
+    mut measure: impl AsyncFnMut(&dyn Target, usize) -> Result<T>,
+) -> Result<Vec<(String, Vec<T>)>> {
+    let mut measured: Vec<(String, Vec<T>)> = specs
+        .iter()
+        .map(|spec| (spec.name().to_owned(), Vec::new()))
+        .collect();
+    for run in 1..=runs {
+        for (spec, (described, results)) in specs.iter().zip(&mut measured) {
+            // A fresh server per run: no run inherits the alerts of another.
+            let target = spec.start().await?;
+            *described = target.describe();
+            results.push(measure(target.as_ref(), run).await?);
+        }
+    }
+    Ok(measured)
 }
 
 /// Memory per active alert over a target's runs.
