@@ -60,6 +60,26 @@ impl TestDatabase {
             }
         }
     }
+
+    /// Runs SQL (one statement or several) on the database directly, past
+    /// the store: to break it on purpose, as a test of what then happens.
+    /// The SQL is a literal of the test's, written for this backend.
+    pub async fn execute(&self, sql: &'static str) {
+        use sqlx::Connection as _;
+        if self._sqlite_dir.is_some() {
+            let mut conn = sqlx::SqliteConnection::connect(&self.location)
+                .await
+                .expect("connect to the SQLite file");
+            sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+            conn.close().await.expect("close");
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.location)
+                .await
+                .expect("connect to the test database");
+            sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+            conn.close().await.expect("close");
+        }
+    }
 }
 
 /// A migrated store on a [`TestDatabase`].

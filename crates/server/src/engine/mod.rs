@@ -110,6 +110,13 @@ impl EngineHandle {
         (EngineHandle { tx, shared }, rx)
     }
 
+    /// A handle no engine listens to, for tests of what feeds it: what is
+    /// sent to it is dropped.
+    #[cfg(test)]
+    pub(crate) fn detached() -> EngineHandle {
+        Self::new().0
+    }
+
     fn send(&self, input: Input) {
         if self.tx.try_send(input).is_err() {
             self.shared.lagging.store(true, Ordering::Release);

@@ -145,6 +145,7 @@ impl Writer {
         let mut batch = Batch::default();
         let mut waiting = Vec::new();
         for submission in submissions {
+            self.count_received(&submission.items);
             let mut wrote = false;
             for item in submission.items {
                 wrote |= self.decide(item, now, &mut batch);
@@ -191,6 +192,39 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// Counts received alerts by integration: one update of the counter
+    /// per run of alerts from the same one (a request's all are), not one
+    /// per alert.
+    fn count_received(&self, items: &[Incoming]) {
+        let mut run: Option<(&str, u64)> = None;
+        for item in items {
+            let Incoming::Alert { integration, .. } = item else {
+                continue;
+            };
+            match &mut run {
+                Some((name, count)) if name == integration => *count += 1,
+                _ => {
+                    if let Some((name, count)) = run {
+                        self.count_alerts(name, count);
+                    }
+                    run = Some((integration, 1));
+                }
+            }
+        }
+        if let Some((name, count)) = run {
+            self.count_alerts(name, count);
+        }
+    }
+
+    fn count_alerts(&self, integration: &str, count: u64) {
+        self.metrics
+            .alerts_received
+            .get_or_create(&crate::metrics::IntegrationLabels {
+                integration: integration.to_owned(),
+            })
+            .inc_by(count);
     }
 
     /// Gives the batch's new alerts their ids.
@@ -297,12 +331,6 @@ impl Writer {
     fn decide(&mut self, item: Incoming, now: Timestamp, batch: &mut Batch) -> bool {
         match item {
             Incoming::Alert { alert, integration } => {
-                self.metrics
-                    .alerts_received
-                    .get_or_create(&crate::metrics::IntegrationLabels {
-                        integration: integration.clone(),
-                    })
-                    .inc();
                 let fingerprint = alert.fingerprint();
                 let decision = match self.current(fingerprint, batch) {
                     None => (Write::Insert, Known::inserted(0, &alert, now)),
@@ -488,4 +516,128 @@ fn stage(
         },
     );
     wrote
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pagerbound_testkit::{Backend, TestStore};
+    use tokio::sync::oneshot;
+
+    /// Makes the database refuse every new alert, on each backend.
+    fn refuse(backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => {
+                "CREATE TRIGGER refuse BEFORE INSERT ON alerts
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            }
+            Backend::Postgres => {
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql
+                   AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+                 CREATE TRIGGER refuse BEFORE INSERT ON alerts
+                   FOR EACH ROW EXECUTE FUNCTION refuse()"
+            }
+        }
+    }
+
+    fn allow(backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => "DROP TRIGGER refuse",
+            Backend::Postgres => "DROP TRIGGER refuse ON alerts",
+        }
+    }
+
+    fn alert(name: &str, now: Timestamp) -> Alert {
+        Alert {
+            labels: [("alertname", name)].into_iter().collect(),
+            annotations: Labels::new(),
+            starts_at: now,
+            ends_at: Some(now + SignedDuration::from_mins(5)),
+            timeout: true,
+            generator_url: None,
+        }
+    }
+
+    type Answered = oneshot::Receiver<Result<(), IngestError>>;
+
+    /// A request carrying `alerts`, and where its answer arrives.
+    fn request(alerts: &[&Alert]) -> (Submission, Answered) {
+        let (done, answer) = oneshot::channel();
+        let items = alerts
+            .iter()
+            .map(|&alert| Incoming::Alert {
+                alert: alert.clone(),
+                integration: "test".into(),
+            })
+            .collect();
+        (Submission { items, done }, answer)
+    }
+
+    async fn writer(store: Arc<dyn Store>) -> Writer {
+        let (_, rx) = mpsc::channel(1);
+        Writer::load(
+            store,
+            EngineHandle::detached(),
+            Arc::new(Metrics::new()),
+            rx,
+        )
+        .await
+        .expect("the writer loads")
+    }
+
+    async fn answer(answered: Answered) -> Result<(), IngestError> {
+        answered.await.expect("every request is answered")
+    }
+
+    /// A write the database refuses fails the requests that needed it and
+    /// leaves nothing of them remembered, so the same alerts sent again
+    /// are written; a request that needed no write is still accepted.
+    async fn a_refused_write_fails_only_what_needed_it(backend: Backend) {
+        let test = TestStore::new(backend).await;
+        let mut writer = writer(test.store.clone()).await;
+        let now = crate::clock::now();
+        let (stored, new, other) = (alert("Stored", now), alert("New", now), alert("Other", now));
+        let (first, first_answer) = request(&[&stored]);
+        writer.process(vec![first]).await;
+        assert!(answer(first_answer).await.is_ok());
+
+        test.database.execute(refuse(backend)).await;
+        let (resent, resent_answer) = request(&[&stored]);
+        let (fresh, fresh_answer) = request(&[&new, &other]);
+        writer.process(vec![resent, fresh]).await;
+        assert!(
+            answer(resent_answer).await.is_ok(),
+            "a re-send that changes nothing was durable already"
+        );
+        assert!(
+            matches!(answer(fresh_answer).await, Err(IngestError::Store(_))),
+            "new alerts the database refused are not accepted"
+        );
+        let remembered =
+            |writer: &Writer, alert: &Alert| writer.known.contains_key(&alert.labels.fingerprint());
+        assert!(remembered(&writer, &stored));
+        assert!(!remembered(&writer, &new) && !remembered(&writer, &other));
+
+        test.database.execute(allow(backend)).await;
+        let (retry, retry_answer) = request(&[&new, &other]);
+        writer.process(vec![retry]).await;
+        assert!(answer(retry_answer).await.is_ok());
+        assert!(remembered(&writer, &new) && remembered(&writer, &other));
+        let firing = test
+            .store
+            .alerts_ending_after(now)
+            .await
+            .expect("read back");
+        assert_eq!(firing.len(), 3, "each alert stored once: {firing:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_write_fails_only_what_needed_it_sqlite() {
+        a_refused_write_fails_only_what_needed_it(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_write_fails_only_what_needed_it_postgres() {
+        a_refused_write_fails_only_what_needed_it(Backend::Postgres).await;
+    }
 }
