@@ -6,6 +6,7 @@
 pub mod alertmanager;
 pub mod alerts;
 pub mod ingest;
+pub mod ingest_bound;
 pub mod latency;
 pub mod loadgen;
 pub mod markdown;

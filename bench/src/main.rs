@@ -28,6 +28,12 @@ enum Command {
     /// SQLite, pagerbound on PostgreSQL), side by side; the targets take
     /// turns run by run.
     IngestCompare(IngestBenchArgs),
+    /// Measures what bounds the ingest rate on this machine for any server
+    /// that answers only once a request's alerts are committed: the time a
+    /// request takes when nothing is written (re-sends against pagerbound
+    /// on SQLite) plus one durable commit (the SQLite store alone), and
+    /// the rate those allow a closed loop of 8 connections × 10 alerts.
+    IngestBound(BoundArgs),
     /// Measures the time from an alert posted to its notification arriving
     /// at a webhook on loopback (`group_wait: 0s`), at idle and under half
     /// of the maximum ingest rate, for each target side by side.
@@ -108,6 +114,22 @@ struct ComputeArgs {
     /// Also write the table into this markdown file's section.
     #[arg(long, value_name = "FILE")]
     markdown: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct BoundArgs {
+    /// A second of re-sends and 20 commits per size.
+    #[arg(long)]
+    quick: bool,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the table into this markdown file's section.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<std::path::PathBuf>,
+    /// The pagerbound executable (default: this workspace's release build).
+    #[arg(long)]
+    pagerbound: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -304,6 +326,34 @@ async fn main() -> Result<()> {
                 let section = ingest_section(&reports, args.quick, postgres_version.as_deref());
                 pagerbound_bench::markdown::write_section(path, "ingest", &section)?;
                 eprintln!("wrote the ingest figures into {}", path.display());
+            }
+        }
+        Command::IngestBound(args) => {
+            use pagerbound_bench::ingest_bound::{self, BoundOptions};
+            let binary = args
+                .pagerbound
+                .clone()
+                .unwrap_or_else(pagerbound::default_binary);
+            let server = PagerboundOptions::new(binary, Database::Sqlite);
+            let options = if args.quick {
+                BoundOptions::quick(server)
+            } else {
+                BoundOptions::full(server)
+            };
+            let report = ingest_bound::run(&options).await?;
+            let table = ingest_bound::render(&report);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{table}");
+            }
+            if let Some(path) = &args.markdown {
+                let how = format!(
+                    "release build, {} s of re-sends, {} commits per size",
+                    options.shape.duration.as_secs(),
+                    options.commits
+                );
+                write_table(path, "ingest-bound", &how, args.quick, &table)?;
             }
         }
         Command::Schedules(args) => {

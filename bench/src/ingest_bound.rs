@@ -1,0 +1,287 @@
+//! The ceiling the ingest load puts on pagerbound's SQLite store when a
+//! request is answered only once its alerts are committed, measured on
+//! this machine.
+//!
+//! The load is a closed loop: each connection sends its next request when
+//! the last one is answered, so at most `connections × batch` alerts are
+//! in flight, and by Little's law the rate is those alerts over the time
+//! one request takes. A request takes at least what it takes when nothing
+//! needs writing, plus one durable commit holding its alerts. Both are
+//! measured here:
+//!
+//! - the turnaround, with the `resend` workload against pagerbound on
+//!   SQLite: the client, HTTP, JSON, deciding and answering, everything
+//!   but the write, at the rate re-sends reach (so the machine is at least
+//!   as busy as at the target rate);
+//! - the commit, with the SQLite store alone: batches of new alerts
+//!   written one after another through `write_alerts`, nothing else
+//!   running.
+//!
+//! Commits are serial (SQLite has one writer), so a commit of `g` alerts
+//! also caps the rate at `g` over its time. For each commit size the
+//! bound is the lower of the two; the ceiling is the best of them. It is
+//! generous: it leaves out every wait for another request's commit.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, ensure};
+use jiff::{SignedDuration, Timestamp};
+use pagerbound_core::alert::{Alert, Labels};
+use pagerbound_store::{AlertWrite, Store};
+use pagerbound_store_sqlite::SqliteStore;
+use serde::Serialize;
+
+use crate::alerts::{AlertFactory, AlertSpec};
+use crate::ingest::{LoadShape, PreparedWorkload, Workload, thousands};
+use crate::pagerbound::{Pagerbound, PagerboundOptions};
+
+/// The alerts/s the issue asks for on this load.
+pub const TARGET: f64 = 140_000.0;
+
+#[derive(Debug, Clone)]
+pub struct BoundOptions {
+    pub pagerbound: PagerboundOptions,
+    pub shape: LoadShape,
+    /// Commits timed per size.
+    pub commits: usize,
+}
+
+impl BoundOptions {
+    /// The issue's load (8 connections, 10 alerts per request), 10 s of
+    /// re-sends, 300 commits per size.
+    pub fn full(pagerbound: PagerboundOptions) -> Self {
+        Self {
+            pagerbound,
+            shape: LoadShape {
+                connections: 8,
+                batch: 10,
+                resend_set: 10_000,
+                duration: Duration::from_secs(10),
+                request_timeout: Duration::from_secs(30),
+            },
+            commits: 300,
+        }
+    }
+
+    /// A second of re-sends and 20 commits per size.
+    pub fn quick(pagerbound: PagerboundOptions) -> Self {
+        let mut options = Self::full(pagerbound);
+        options.shape.duration = Duration::from_secs(1);
+        options.shape.resend_set = 1_000;
+        options.commits = 20;
+        options
+    }
+}
+
+/// One commit size, timed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitTiming {
+    /// New alerts per commit.
+    pub alerts: usize,
+    pub median_ms: f64,
+    pub p90_ms: f64,
+    /// The rate this commit size allows (see the module's documentation).
+    pub bound_per_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundReport {
+    pub connections: usize,
+    pub batch: u64,
+    /// Re-sent alerts accepted per second.
+    pub resend_per_s: f64,
+    /// Mean time per request of the re-sends, by Little's law.
+    pub turnaround_ms: f64,
+    pub commits: Vec<CommitTiming>,
+    /// The best of the commit sizes' bounds.
+    pub ceiling_per_s: f64,
+    pub target_per_s: f64,
+}
+
+/// The rate a closed loop of `in_flight` alerts allows when each request
+/// takes `turnaround` plus a commit of `alerts` alerts that takes
+/// `commit`, and commits run one at a time.
+pub fn bound(in_flight: f64, turnaround: Duration, alerts: usize, commit: Duration) -> f64 {
+    let per_request = turnaround + commit;
+    let little = in_flight / per_request.as_secs_f64();
+    let serial = alerts as f64 / commit.as_secs_f64();
+    little.min(serial)
+}
+
+pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
+    let shape = &options.shape;
+    let in_flight = shape.connections as u64 * shape.batch;
+    ensure!(in_flight > 0, "no alerts in flight");
+
+    let server = Pagerbound::start(&options.pagerbound).await?;
+    let resend = PreparedWorkload::prepare(
+        server.url(),
+        Some(server.ingest_token()),
+        Workload::Resend,
+        shape,
+    )
+    .await?
+    .run()
+    .await?;
+    drop(server);
+    ensure!(
+        resend.alerts_accepted > 0 && resend.non_2xx == 0 && resend.transport_errors == 0,
+        "the re-sends were not all accepted: {resend:?}"
+    );
+    let turnaround = Duration::from_secs_f64(in_flight as f64 / resend.alerts_per_s);
+
+    let dir = tempfile::Builder::new()
+        .prefix("pagerbound-bench-bound-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("pagerbound.db"))
+            .await
+            .context("opening the SQLite database")?,
+    );
+    store.migrate().await.context("migrating the database")?;
+    let factory = AlertFactory::new(AlertSpec::starting_now(
+        "BenchBound",
+        Some(SignedDuration::from_hours(1)),
+    ));
+    let mut next = 0;
+    let mut commits = Vec::new();
+    let mut sizes = vec![shape.batch, in_flight / 2, in_flight];
+    sizes.dedup();
+    for size in sizes {
+        let size = usize::try_from(size.max(1)).context("commit size")?;
+        let mut times = Vec::with_capacity(options.commits);
+        for _ in 0..options.commits {
+            let writes = new_alerts(store.as_ref(), &factory, &mut next, size).await?;
+            let started = Instant::now();
+            store.write_alerts(&writes).await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let p90 = times[times.len() * 9 / 10];
+        commits.push(CommitTiming {
+            alerts: size,
+            median_ms: millis(median),
+            p90_ms: millis(p90),
+            bound_per_s: bound(in_flight as f64, turnaround, size, median),
+        });
+    }
+    store.close().await;
+    let ceiling_per_s = commits
+        .iter()
+        .map(|commit| commit.bound_per_s)
+        .fold(0.0, f64::max);
+    Ok(BoundReport {
+        connections: shape.connections,
+        batch: shape.batch,
+        resend_per_s: resend.alerts_per_s,
+        turnaround_ms: millis(turnaround),
+        commits,
+        ceiling_per_s,
+        target_per_s: TARGET,
+    })
+}
+
+/// `count` new alerts with the generator's label sets, ids reserved.
+async fn new_alerts(
+    store: &dyn Store,
+    factory: &AlertFactory,
+    next: &mut u64,
+    count: usize,
+) -> Result<Vec<AlertWrite>> {
+    let ids = store.reserve_alert_ids(count).await?;
+    let spec = factory.spec();
+    let now = Timestamp::now();
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let n = *next;
+            *next += 1;
+            let alert = Alert {
+                labels: factory.labels(n).into_iter().collect(),
+                annotations: Labels::from_iter([
+                    (
+                        "summary",
+                        format!("Synthetic benchmark alert on host-{n}:9100"),
+                    ),
+                    ("description", "Generated by pagerbound-bench".to_owned()),
+                ]),
+                starts_at: spec.starts_at,
+                ends_at: spec.ends_at,
+                timeout: false,
+                generator_url: Some("http://127.0.0.1:9090/graph".to_owned()),
+            };
+            AlertWrite::Insert {
+                id,
+                alert,
+                integration: "bench".to_owned(),
+                at: now,
+            }
+        })
+        .collect())
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// The report as a markdown table, with what it means for the target.
+pub fn render(report: &BoundReport) -> String {
+    let mut out = format!(
+        "Re-sends: {} alerts/s, so a request takes {:.3} ms when nothing is written \
+         ({} connections × {} alerts in flight).\n\n\
+         | alerts per commit | commit p50 | commit p90 | rate it allows |\n\
+         |---|---|---|---|\n",
+        thousands(report.resend_per_s),
+        report.turnaround_ms,
+        report.connections,
+        report.batch,
+    );
+    for commit in &report.commits {
+        out.push_str(&format!(
+            "| {} | {:.3} ms | {:.3} ms | {} alerts/s |\n",
+            commit.alerts,
+            commit.median_ms,
+            commit.p90_ms,
+            thousands(commit.bound_per_s)
+        ));
+    }
+    out.push_str(&format!(
+        "\nCeiling with this store, committing before answering: {} alerts/s \
+         ({:.2} of the {} target).\n",
+        thousands(report.ceiling_per_s),
+        report.ceiling_per_s / report.target_per_s,
+        thousands(report.target_per_s),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_is_littles_law_or_the_serial_commits_whichever_is_lower() {
+        // 80 alerts in flight, 0.3 ms of turnaround and 0.2 ms of commit:
+        // each request takes 0.5 ms, so 160,000/s; commits of 40 alerts
+        // every 0.2 ms would allow 200,000/s.
+        let little = bound(
+            80.0,
+            Duration::from_micros(300),
+            40,
+            Duration::from_micros(200),
+        );
+        assert!((little - 160_000.0).abs() < 1.0, "{little}");
+        // One request's 10 alerts per commit: the commits are the limit,
+        // 10 every 0.2 ms.
+        let serial = bound(
+            80.0,
+            Duration::from_micros(300),
+            10,
+            Duration::from_micros(200),
+        );
+        assert!((serial - 50_000.0).abs() < 1.0, "{serial}");
+    }
+}
