@@ -17,11 +17,18 @@
 //!   written one after another through `write_alerts`, nothing else
 //!   running.
 //!
+//! Beside the commit it times the durable write a journal in front of the
+//! database would make instead: the batch's JSON written into a file of
+//! zeros made beforehand, then `fdatasync`, for the ceiling of that design.
+//!
 //! Commits are serial (SQLite has one writer), so a commit of `g` alerts
 //! also caps the rate at `g` over its time. For each commit size the
 //! bound is the lower of the two; the ceiling is the best of them. It is
 //! generous: it leaves out every wait for another request's commit.
 
+use std::fs::File;
+use std::os::unix::fs::FileExt as _;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,10 +81,30 @@ impl BoundOptions {
     }
 }
 
-/// One commit size, timed.
+/// How a batch is made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurableWrite {
+    /// A commit through pagerbound's SQLite store.
+    SqliteCommit,
+    /// The batch's JSON into a journal file, then `fdatasync`.
+    JournalAppend,
+}
+
+impl DurableWrite {
+    fn describe(self) -> &'static str {
+        match self {
+            DurableWrite::SqliteCommit => "SQLite commit",
+            DurableWrite::JournalAppend => "journal append",
+        }
+    }
+}
+
+/// One size of durable write, timed.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitTiming {
-    /// New alerts per commit.
+    pub how: DurableWrite,
+    /// New alerts per write.
     pub alerts: usize,
     pub median_ms: f64,
     pub p90_ms: f64,
@@ -94,8 +121,10 @@ pub struct BoundReport {
     /// Mean time per request of the re-sends, by Little's law.
     pub turnaround_ms: f64,
     pub commits: Vec<CommitTiming>,
-    /// The best of the commit sizes' bounds.
+    /// The best of the SQLite commit sizes' bounds.
     pub ceiling_per_s: f64,
+    /// The best of the journal append sizes' bounds.
+    pub journal_ceiling_per_s: f64,
     pub target_per_s: f64,
 }
 
@@ -147,9 +176,9 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
     ));
     let mut next = 0;
     let mut commits = Vec::new();
-    let mut sizes = vec![shape.batch, in_flight / 2, in_flight];
+    let mut sizes = vec![shape.batch, in_flight / 2, in_flight * 3 / 4, in_flight];
     sizes.dedup();
-    for size in sizes {
+    for &size in &sizes {
         let size = usize::try_from(size.max(1)).context("commit size")?;
         let mut times = Vec::with_capacity(options.commits);
         for _ in 0..options.commits {
@@ -158,21 +187,37 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
             store.write_alerts(&writes).await?;
             times.push(started.elapsed());
         }
-        times.sort();
-        let median = times[times.len() / 2];
-        let p90 = times[times.len() * 9 / 10];
-        commits.push(CommitTiming {
-            alerts: size,
-            median_ms: millis(median),
-            p90_ms: millis(p90),
-            bound_per_s: bound(in_flight as f64, turnaround, size, median),
-        });
+        commits.push(timing(
+            DurableWrite::SqliteCommit,
+            size,
+            times,
+            in_flight,
+            turnaround,
+        ));
     }
     store.close().await;
-    let ceiling_per_s = commits
-        .iter()
-        .map(|commit| commit.bound_per_s)
-        .fold(0.0, f64::max);
+    for &size in &sizes {
+        // Blocking file calls on the benchmark's one thread: nothing else
+        // runs meanwhile.
+        let times = journal_appends(dir.path(), &factory, size.max(1), options.commits)?;
+        let size = usize::try_from(size.max(1)).context("append size")?;
+        commits.push(timing(
+            DurableWrite::JournalAppend,
+            size,
+            times,
+            in_flight,
+            turnaround,
+        ));
+    }
+    let ceiling = |how| {
+        commits
+            .iter()
+            .filter(|commit| commit.how == how)
+            .map(|commit| commit.bound_per_s)
+            .fold(0.0, f64::max)
+    };
+    let ceiling_per_s = ceiling(DurableWrite::SqliteCommit);
+    let journal_ceiling_per_s = ceiling(DurableWrite::JournalAppend);
     Ok(BoundReport {
         connections: shape.connections,
         batch: shape.batch,
@@ -180,8 +225,65 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         turnaround_ms: millis(turnaround),
         commits,
         ceiling_per_s,
+        journal_ceiling_per_s,
         target_per_s: TARGET,
     })
+}
+
+fn timing(
+    how: DurableWrite,
+    alerts: usize,
+    mut times: Vec<Duration>,
+    in_flight: u64,
+    turnaround: Duration,
+) -> CommitTiming {
+    times.sort();
+    let median = times[times.len() / 2];
+    CommitTiming {
+        how,
+        alerts,
+        median_ms: millis(median),
+        p90_ms: millis(times[times.len() * 9 / 10]),
+        bound_per_s: bound(in_flight as f64, turnaround, alerts, median),
+    }
+}
+
+/// Times `count` durable appends of `alerts` alerts' JSON (as a request
+/// carries them) to a file of zeros written and synced beforehand, as a
+/// journal recycles its segments, so that no append changes the file's
+/// size or layout.
+fn journal_appends(
+    dir: &Path,
+    factory: &AlertFactory,
+    alerts: u64,
+    count: usize,
+) -> Result<Vec<Duration>> {
+    let record = factory.batch(0, alerts);
+    let length = record.len() * count;
+    let path = dir.join(format!("journal-{alerts}"));
+    let file = File::options()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    let zeros = vec![0_u8; 1 << 20];
+    let mut at = 0;
+    while at < length {
+        let chunk = (length - at).min(zeros.len());
+        file.write_all_at(&zeros[..chunk], at as u64)?;
+        at += chunk;
+    }
+    file.sync_all()?;
+    let mut times = Vec::with_capacity(count);
+    for n in 0..count {
+        let started = Instant::now();
+        file.write_all_at(&record, (n * record.len()) as u64)?;
+        file.sync_data()?;
+        times.push(started.elapsed());
+    }
+    Ok(times)
 }
 
 /// `count` new alerts with the generator's label sets, ids reserved.
@@ -232,8 +334,8 @@ pub fn render(report: &BoundReport) -> String {
     let mut out = format!(
         "Re-sends: {} alerts/s, so a request takes {:.3} ms when nothing is written \
          ({} connections × {} alerts in flight).\n\n\
-         | alerts per commit | commit p50 | commit p90 | rate it allows |\n\
-         |---|---|---|---|\n",
+         | durable write | alerts | p50 | p90 | rate it allows |\n\
+         |---|---|---|---|---|\n",
         thousands(report.resend_per_s),
         report.turnaround_ms,
         report.connections,
@@ -241,7 +343,8 @@ pub fn render(report: &BoundReport) -> String {
     );
     for commit in &report.commits {
         out.push_str(&format!(
-            "| {} | {:.3} ms | {:.3} ms | {} alerts/s |\n",
+            "| {} | {} | {:.3} ms | {:.3} ms | {} alerts/s |\n",
+            commit.how.describe(),
             commit.alerts,
             commit.median_ms,
             commit.p90_ms,
@@ -249,11 +352,13 @@ pub fn render(report: &BoundReport) -> String {
         ));
     }
     out.push_str(&format!(
-        "\nCeiling with this store, committing before answering: {} alerts/s \
-         ({:.2} of the {} target).\n",
+        "\nCeiling, answering after a SQLite commit: {} alerts/s ({:.2} of the {} target); \
+         after a journal append: {} alerts/s ({:.2}).\n",
         thousands(report.ceiling_per_s),
         report.ceiling_per_s / report.target_per_s,
         thousands(report.target_per_s),
+        thousands(report.journal_ceiling_per_s),
+        report.journal_ceiling_per_s / report.target_per_s,
     ));
     out
 }
