@@ -33,6 +33,7 @@ pub enum Backend {
 /// An empty database that disappears with the test: a SQLite file in a
 /// temporary directory, or a PostgreSQL database created for the test.
 pub struct TestDatabase {
+    pub backend: Backend,
     /// What `--database` would say to reach it.
     pub location: String,
     _sqlite_dir: Option<TempDir>,
@@ -45,6 +46,7 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 TestDatabase {
+                    backend,
                     location: format!("sqlite:{}", dir.path().join("pagerbound.db").display()),
                     _sqlite_dir: Some(dir),
                     _postgres: None,
@@ -53,6 +55,7 @@ impl TestDatabase {
             Backend::Postgres => {
                 let database = TestPostgres::create().await;
                 TestDatabase {
+                    backend,
                     location: database.url.clone(),
                     _sqlite_dir: None,
                     _postgres: Some(database),
@@ -66,18 +69,21 @@ impl TestDatabase {
     /// The SQL is a literal of the test's, written for this backend.
     pub async fn execute(&self, sql: &'static str) {
         use sqlx::Connection as _;
-        if self._sqlite_dir.is_some() {
-            let mut conn = sqlx::SqliteConnection::connect(&self.location)
-                .await
-                .expect("connect to the SQLite file");
-            sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
-            conn.close().await.expect("close");
-        } else {
-            let mut conn = sqlx::PgConnection::connect(&self.location)
-                .await
-                .expect("connect to the test database");
-            sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
-            conn.close().await.expect("close");
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.location)
+                    .await
+                    .expect("connect to the SQLite file");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+                conn.close().await.expect("close");
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.location)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+                conn.close().await.expect("close");
+            }
         }
     }
 }
