@@ -21,10 +21,11 @@
 //! database would make instead: the batch's JSON written into a file of
 //! zeros made beforehand, then `fdatasync`, for the ceiling of that design.
 //!
-//! Commits are serial (SQLite has one writer), so a commit of `g` alerts
-//! also caps the rate at `g` over its time. For each commit size the
-//! bound is the lower of the two; the ceiling is the best of them. It is
-//! generous: it leaves out every wait for another request's commit.
+//! Durable writes are serial (SQLite has one writer; a journal appends in
+//! order), so a write of `g` alerts also caps the rate at `g` over its
+//! time. For each kind and size of write the bound is the lower of the
+//! two; the ceiling is the best of a kind's. It is generous: it leaves out
+//! every wait for another request's write.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt as _;
@@ -50,13 +51,13 @@ pub const TARGET: f64 = 140_000.0;
 pub struct BoundOptions {
     pub pagerbound: PagerboundOptions,
     pub shape: LoadShape,
-    /// Commits timed per size.
-    pub commits: usize,
+    /// Writes timed per kind and size.
+    pub writes: usize,
 }
 
 impl BoundOptions {
     /// The load (8 connections, 10 alerts per request), 10 s of
-    /// re-sends, 300 commits per size.
+    /// re-sends, 300 writes per kind and size.
     pub fn full(pagerbound: PagerboundOptions) -> Self {
         Self {
             pagerbound,
@@ -67,16 +68,16 @@ impl BoundOptions {
                 duration: Duration::from_secs(10),
                 request_timeout: Duration::from_secs(30),
             },
-            commits: 300,
+            writes: 300,
         }
     }
 
-    /// A second of re-sends and 20 commits per size.
+    /// A second of re-sends and 20 writes per kind and size.
     pub fn quick(pagerbound: PagerboundOptions) -> Self {
         let mut options = Self::full(pagerbound);
         options.shape.duration = Duration::from_secs(1);
         options.shape.resend_set = 1_000;
-        options.commits = 20;
+        options.writes = 20;
         options
     }
 }
@@ -100,15 +101,15 @@ impl DurableWrite {
     }
 }
 
-/// One size of durable write, timed.
+/// One kind and size of durable write, timed.
 #[derive(Debug, Clone, Serialize)]
-pub struct CommitTiming {
+pub struct WriteTiming {
     pub how: DurableWrite,
     /// New alerts per write.
     pub alerts: usize,
     pub median_ms: f64,
     pub p90_ms: f64,
-    /// The rate this commit size allows (see the module's documentation).
+    /// The rate this write allows (see the module's documentation).
     pub bound_per_s: f64,
 }
 
@@ -120,7 +121,7 @@ pub struct BoundReport {
     pub resend_per_s: f64,
     /// Mean time per request of the re-sends, by Little's law.
     pub turnaround_ms: f64,
-    pub commits: Vec<CommitTiming>,
+    pub writes: Vec<WriteTiming>,
     /// The best of the SQLite commit sizes' bounds.
     pub ceiling_per_s: f64,
     /// The best of the journal append sizes' bounds.
@@ -129,12 +130,12 @@ pub struct BoundReport {
 }
 
 /// The rate a closed loop of `in_flight` alerts allows when each request
-/// takes `turnaround` plus a commit of `alerts` alerts that takes
-/// `commit`, and commits run one at a time.
-pub fn bound(in_flight: f64, turnaround: Duration, alerts: usize, commit: Duration) -> f64 {
-    let per_request = turnaround + commit;
+/// takes `turnaround` plus a durable write of `alerts` alerts that takes
+/// `write`, and writes run one at a time.
+pub fn bound(in_flight: f64, turnaround: Duration, alerts: usize, write: Duration) -> f64 {
+    let per_request = turnaround + write;
     let little = in_flight / per_request.as_secs_f64();
-    let serial = alerts as f64 / commit.as_secs_f64();
+    let serial = alerts as f64 / write.as_secs_f64();
     little.min(serial)
 }
 
@@ -175,19 +176,19 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         Some(SignedDuration::from_hours(1)),
     ));
     let mut next = 0;
-    let mut commits = Vec::new();
+    let mut writes = Vec::new();
     let mut sizes = vec![shape.batch, in_flight / 2, in_flight * 3 / 4, in_flight];
     sizes.dedup();
     for &size in &sizes {
         let size = usize::try_from(size.max(1)).context("commit size")?;
-        let mut times = Vec::with_capacity(options.commits);
-        for _ in 0..options.commits {
-            let writes = new_alerts(store.as_ref(), &factory, &mut next, size).await?;
+        let mut times = Vec::with_capacity(options.writes);
+        for _ in 0..options.writes {
+            let batch = new_alerts(store.as_ref(), &factory, &mut next, size).await?;
             let started = Instant::now();
-            store.write_alerts(&writes).await?;
+            store.write_alerts(&batch).await?;
             times.push(started.elapsed());
         }
-        commits.push(timing(
+        writes.push(timing(
             DurableWrite::SqliteCommit,
             size,
             times,
@@ -199,9 +200,9 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
     for &size in &sizes {
         // Blocking file calls on the benchmark's one thread: nothing else
         // runs meanwhile.
-        let times = journal_appends(dir.path(), &factory, size.max(1), options.commits)?;
+        let times = journal_appends(dir.path(), &factory, size.max(1), options.writes)?;
         let size = usize::try_from(size.max(1)).context("append size")?;
-        commits.push(timing(
+        writes.push(timing(
             DurableWrite::JournalAppend,
             size,
             times,
@@ -210,10 +211,10 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         ));
     }
     let ceiling = |how| {
-        commits
+        writes
             .iter()
-            .filter(|commit| commit.how == how)
-            .map(|commit| commit.bound_per_s)
+            .filter(|write| write.how == how)
+            .map(|write| write.bound_per_s)
             .fold(0.0, f64::max)
     };
     let ceiling_per_s = ceiling(DurableWrite::SqliteCommit);
@@ -223,7 +224,7 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         batch: shape.batch,
         resend_per_s: resend.alerts_per_s,
         turnaround_ms: millis(turnaround),
-        commits,
+        writes,
         ceiling_per_s,
         journal_ceiling_per_s,
         target_per_s: TARGET,
@@ -236,10 +237,10 @@ fn timing(
     mut times: Vec<Duration>,
     in_flight: u64,
     turnaround: Duration,
-) -> CommitTiming {
+) -> WriteTiming {
     times.sort();
     let median = times[times.len() / 2];
-    CommitTiming {
+    WriteTiming {
         how,
         alerts,
         median_ms: millis(median),
@@ -341,14 +342,14 @@ pub fn render(report: &BoundReport) -> String {
         report.connections,
         report.batch,
     );
-    for commit in &report.commits {
+    for write in &report.writes {
         out.push_str(&format!(
             "| {} | {} | {:.3} ms | {:.3} ms | {} alerts/s |\n",
-            commit.how.describe(),
-            commit.alerts,
-            commit.median_ms,
-            commit.p90_ms,
-            thousands(commit.bound_per_s)
+            write.how.describe(),
+            write.alerts,
+            write.median_ms,
+            write.p90_ms,
+            thousands(write.bound_per_s)
         ));
     }
     out.push_str(&format!(

@@ -118,7 +118,7 @@ struct ComputeArgs {
 
 #[derive(Debug, clap::Args)]
 struct BoundArgs {
-    /// A second of re-sends and 20 commits per size.
+    /// A second of re-sends and 20 writes per kind and size.
     #[arg(long)]
     quick: bool,
     /// Print the report as JSON instead of a table.
@@ -349,9 +349,9 @@ async fn main() -> Result<()> {
             }
             if let Some(path) = &args.markdown {
                 let how = format!(
-                    "release build, {} s of re-sends, {} commits per size",
+                    "release build, {} s of re-sends, {} writes per kind and size",
                     options.shape.duration.as_secs(),
-                    options.commits
+                    options.writes
                 );
                 write_table(path, "ingest-bound", &how, args.quick, &table)?;
             }
