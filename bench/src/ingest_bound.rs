@@ -19,7 +19,9 @@
 //!
 //! Beside the commit it times the durable write a journal in front of the
 //! database would make instead: the batch's JSON written into a file of
-//! zeros made beforehand, then `fdatasync`, for the ceiling of that design.
+//! zeros made beforehand, then `fdatasync`, for the ceiling of that design;
+//! once by itself, and once made by a journal thread of its own and timed
+//! from the async side, as a server would have to make it.
 //!
 //! Durable writes are serial (SQLite has one writer; a journal appends in
 //! order), so a write of `g` alerts also caps the rate at `g` over its
@@ -90,6 +92,10 @@ pub enum DurableWrite {
     SqliteCommit,
     /// The batch's JSON into a journal file, then `fdatasync`.
     JournalAppend,
+    /// The same append made by a thread of its own, timed from the async
+    /// side: with the hand-off to that thread and the answer back, as a
+    /// server would make it.
+    JournalThread,
 }
 
 impl DurableWrite {
@@ -97,6 +103,7 @@ impl DurableWrite {
         match self {
             DurableWrite::SqliteCommit => "SQLite commit",
             DurableWrite::JournalAppend => "journal append",
+            DurableWrite::JournalThread => "journal append, by its thread",
         }
     }
 }
@@ -126,6 +133,8 @@ pub struct BoundReport {
     pub ceiling_per_s: f64,
     /// The best of the journal append sizes' bounds.
     pub journal_ceiling_per_s: f64,
+    /// The same, with the hand-offs to a journal thread and back.
+    pub journal_thread_ceiling_per_s: f64,
     pub target_per_s: f64,
 }
 
@@ -198,13 +207,24 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
     }
     store.close().await;
     for &size in &sizes {
+        let record = factory.batch(0, size.max(1));
+        let alerts = usize::try_from(size.max(1)).context("append size")?;
         // Blocking file calls on the benchmark's one thread: nothing else
         // runs meanwhile.
-        let times = journal_appends(dir.path(), &factory, size.max(1), options.writes)?;
-        let size = usize::try_from(size.max(1)).context("append size")?;
+        let file = journal_file(dir.path(), "direct", record.len(), options.writes)?;
+        let times = journal_appends(&file, &record, options.writes)?;
         writes.push(timing(
             DurableWrite::JournalAppend,
-            size,
+            alerts,
+            times,
+            in_flight,
+            turnaround,
+        ));
+        let file = journal_file(dir.path(), "thread", record.len(), options.writes)?;
+        let times = journal_thread_appends(file, record, options.writes).await?;
+        writes.push(timing(
+            DurableWrite::JournalThread,
+            alerts,
             times,
             in_flight,
             turnaround,
@@ -219,6 +239,7 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
     };
     let ceiling_per_s = ceiling(DurableWrite::SqliteCommit);
     let journal_ceiling_per_s = ceiling(DurableWrite::JournalAppend);
+    let journal_thread_ceiling_per_s = ceiling(DurableWrite::JournalThread);
     Ok(BoundReport {
         connections: shape.connections,
         batch: shape.batch,
@@ -227,6 +248,7 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         writes,
         ceiling_per_s,
         journal_ceiling_per_s,
+        journal_thread_ceiling_per_s,
         target_per_s: TARGET,
     })
 }
@@ -249,19 +271,11 @@ fn timing(
     }
 }
 
-/// Times `count` durable appends of `alerts` alerts' JSON (as a request
-/// carries them) to a file of zeros written and synced beforehand, as a
-/// journal recycles its segments, so that no append changes the file's
-/// size or layout.
-fn journal_appends(
-    dir: &Path,
-    factory: &AlertFactory,
-    alerts: u64,
-    count: usize,
-) -> Result<Vec<Duration>> {
-    let record = factory.batch(0, alerts);
-    let length = record.len() * count;
-    let path = dir.join(format!("journal-{alerts}"));
+/// A journal file for `count` records of `record_len` bytes, full of
+/// zeros written and synced beforehand, as a journal recycles its
+/// segments: no append then changes the file's size or layout.
+fn journal_file(dir: &Path, name: &str, record_len: usize, count: usize) -> Result<File> {
+    let path = dir.join(format!("journal-{name}-{record_len}"));
     let file = File::options()
         .create(true)
         .truncate(true)
@@ -269,6 +283,7 @@ fn journal_appends(
         .write(true)
         .open(&path)
         .with_context(|| format!("creating {}", path.display()))?;
+    let length = record_len * count;
     let zeros = vec![0_u8; 1 << 20];
     let mut at = 0;
     while at < length {
@@ -277,13 +292,54 @@ fn journal_appends(
         at += chunk;
     }
     file.sync_all()?;
+    Ok(file)
+}
+
+/// Times `count` durable appends of `record` (a batch's alerts as a
+/// request carries them), one after another.
+fn journal_appends(file: &File, record: &[u8], count: usize) -> Result<Vec<Duration>> {
     let mut times = Vec::with_capacity(count);
     for n in 0..count {
         let started = Instant::now();
-        file.write_all_at(&record, (n * record.len()) as u64)?;
+        file.write_all_at(record, (n * record.len()) as u64)?;
         file.sync_data()?;
         times.push(started.elapsed());
     }
+    Ok(times)
+}
+
+type Append = (u64, tokio::sync::oneshot::Sender<std::io::Result<()>>);
+
+/// Times `count` durable appends of `record` asked of a journal thread
+/// over a channel and awaited, from the ask to the answer.
+async fn journal_thread_appends(
+    file: File,
+    record: hyper::body::Bytes,
+    count: usize,
+) -> Result<Vec<Duration>> {
+    let (asks, asked) = std::sync::mpsc::channel::<Append>();
+    let len = record.len();
+    let journal = std::thread::spawn(move || {
+        for (offset, done) in asked {
+            let result = file
+                .write_all_at(&record, offset)
+                .and_then(|()| file.sync_data());
+            let _ = done.send(result);
+        }
+    });
+    let mut times = Vec::with_capacity(count);
+    for n in 0..count {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let started = Instant::now();
+        asks.send(((n * len) as u64, done))
+            .context("the journal thread stopped")?;
+        answer.await.context("the journal thread stopped")??;
+        times.push(started.elapsed());
+    }
+    drop(asks);
+    journal
+        .join()
+        .map_err(|_| anyhow::anyhow!("the journal thread panicked"))?;
     Ok(times)
 }
 
@@ -354,12 +410,14 @@ pub fn render(report: &BoundReport) -> String {
     }
     out.push_str(&format!(
         "\nCeiling, answering after a SQLite commit: {} alerts/s ({:.2} of the {} target); \
-         after a journal append: {} alerts/s ({:.2}).\n",
+         after a journal append: {} alerts/s ({:.2}), made by a journal thread: {} alerts/s ({:.2}).\n",
         thousands(report.ceiling_per_s),
         report.ceiling_per_s / report.target_per_s,
         thousands(report.target_per_s),
         thousands(report.journal_ceiling_per_s),
         report.journal_ceiling_per_s / report.target_per_s,
+        thousands(report.journal_thread_ceiling_per_s),
+        report.journal_thread_ceiling_per_s / report.target_per_s,
     ));
     out
 }
