@@ -43,7 +43,7 @@ use pagerbound_store_sqlite::SqliteStore;
 use serde::Serialize;
 
 use crate::alerts::{AlertFactory, AlertSpec};
-use crate::ingest::{LoadShape, PreparedWorkload, Workload, thousands};
+use crate::ingest::{IngestBenchOptions, LoadShape, PreparedWorkload, Workload, thousands};
 use crate::pagerbound::{Pagerbound, PagerboundOptions};
 
 /// The alerts/s the issue asks for on this load.
@@ -58,29 +58,23 @@ pub struct BoundOptions {
 }
 
 impl BoundOptions {
-    /// The issue's load (8 connections, 10 alerts per request), 10 s of
-    /// re-sends, 300 writes per kind and size.
+    /// The issue's load (as `ingest-compare` runs it), 300 writes per kind
+    /// and size.
     pub fn full(pagerbound: PagerboundOptions) -> Self {
         Self {
             pagerbound,
-            shape: LoadShape {
-                connections: 8,
-                batch: 10,
-                resend_set: 10_000,
-                duration: Duration::from_secs(10),
-                request_timeout: Duration::from_secs(30),
-            },
+            shape: IngestBenchOptions::full().shape,
             writes: 300,
         }
     }
 
     /// A second of re-sends and 20 writes per kind and size.
     pub fn quick(pagerbound: PagerboundOptions) -> Self {
-        let mut options = Self::full(pagerbound);
-        options.shape.duration = Duration::from_secs(1);
-        options.shape.resend_set = 1_000;
-        options.writes = 20;
-        options
+        Self {
+            pagerbound,
+            shape: IngestBenchOptions::quick().shape,
+            writes: 20,
+        }
     }
 }
 
@@ -184,12 +178,20 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         "BenchBound",
         Some(SignedDuration::from_hours(1)),
     ));
-    let mut next = 0;
-    let mut writes = Vec::new();
-    let mut sizes = vec![shape.batch, in_flight / 2, in_flight * 3 / 4, in_flight];
+    let in_flight_alerts = usize::try_from(in_flight).context("alerts in flight")?;
+    let batch = usize::try_from(shape.batch).context("alerts per request")?;
+    let mut sizes = vec![
+        batch,
+        in_flight_alerts / 2,
+        in_flight_alerts * 3 / 4,
+        in_flight_alerts,
+    ];
+    sizes.retain(|&size| size > 0);
     sizes.dedup();
+    let timed = |how, alerts, times| timing(how, alerts, times, in_flight, turnaround);
+    let mut writes = Vec::new();
+    let mut next = 0;
     for &size in &sizes {
-        let size = usize::try_from(size.max(1)).context("commit size")?;
         let mut times = Vec::with_capacity(options.writes);
         for _ in 0..options.writes {
             let batch = new_alerts(store.as_ref(), &factory, &mut next, size).await?;
@@ -197,38 +199,19 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
             store.write_alerts(&batch).await?;
             times.push(started.elapsed());
         }
-        writes.push(timing(
-            DurableWrite::SqliteCommit,
-            size,
-            times,
-            in_flight,
-            turnaround,
-        ));
+        writes.push(timed(DurableWrite::SqliteCommit, size, times));
     }
     store.close().await;
     for &size in &sizes {
-        let record = factory.batch(0, size.max(1));
-        let alerts = usize::try_from(size.max(1)).context("append size")?;
+        let record = factory.batch(0, size as u64);
         // Blocking file calls on the benchmark's one thread: nothing else
         // runs meanwhile.
         let file = journal_file(dir.path(), "direct", record.len(), options.writes)?;
         let times = journal_appends(&file, &record, options.writes)?;
-        writes.push(timing(
-            DurableWrite::JournalAppend,
-            alerts,
-            times,
-            in_flight,
-            turnaround,
-        ));
+        writes.push(timed(DurableWrite::JournalAppend, size, times));
         let file = journal_file(dir.path(), "thread", record.len(), options.writes)?;
         let times = journal_thread_appends(file, record, options.writes).await?;
-        writes.push(timing(
-            DurableWrite::JournalThread,
-            alerts,
-            times,
-            in_flight,
-            turnaround,
-        ));
+        writes.push(timed(DurableWrite::JournalThread, size, times));
     }
     let ceiling = |how| {
         writes

@@ -28,11 +28,12 @@ enum Command {
     /// SQLite, pagerbound on PostgreSQL), side by side; the targets take
     /// turns run by run.
     IngestCompare(IngestBenchArgs),
-    /// Measures what bounds the ingest rate on this machine for any server
-    /// that answers only once a request's alerts are committed: the time a
+    /// Measures what bounds the ingest rate on this machine for a server
+    /// that answers only once a request's alerts are durable: the time a
     /// request takes when nothing is written (re-sends against pagerbound
-    /// on SQLite) plus one durable commit (the SQLite store alone), and
-    /// the rate those allow a closed loop of 8 connections × 10 alerts.
+    /// on SQLite) plus one durable write, timed alone (a commit through
+    /// the SQLite store, or a journal append), and the rate those allow a
+    /// closed loop of 8 connections × 10 alerts.
     IngestBound(BoundArgs),
     /// Measures the time from an alert posted to its notification arriving
     /// at a webhook on loopback (`group_wait: 0s`), at idle and under half
@@ -118,15 +119,8 @@ struct ComputeArgs {
 
 #[derive(Debug, clap::Args)]
 struct BoundArgs {
-    /// A second of re-sends and 20 writes per kind and size.
-    #[arg(long)]
-    quick: bool,
-    /// Print the report as JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Also write the table into this markdown file's section.
-    #[arg(long, value_name = "FILE")]
-    markdown: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    output: ComputeArgs,
     /// The pagerbound executable (default: this workspace's release build).
     #[arg(long)]
     pagerbound: Option<std::path::PathBuf>,
@@ -335,26 +329,19 @@ async fn main() -> Result<()> {
                 .clone()
                 .unwrap_or_else(pagerbound::default_binary);
             let server = PagerboundOptions::new(binary, Database::Sqlite);
-            let options = if args.quick {
+            let options = if args.output.quick {
                 BoundOptions::quick(server)
             } else {
                 BoundOptions::full(server)
             };
             let report = ingest_bound::run(&options).await?;
             let table = ingest_bound::render(&report);
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{table}");
-            }
-            if let Some(path) = &args.markdown {
-                let how = format!(
-                    "release build, {} s of re-sends, {} writes per kind and size",
-                    options.shape.duration.as_secs(),
-                    options.writes
-                );
-                write_table(path, "ingest-bound", &how, args.quick, &table)?;
-            }
+            let how = format!(
+                "release build, {} s of re-sends, {} writes per kind and size",
+                options.shape.duration.as_secs(),
+                options.writes
+            );
+            show(&args.output, &report, &table, "ingest-bound", &how)?;
         }
         Command::Schedules(args) => {
             let report = pagerbound_bench::schedules::run(args.quick);

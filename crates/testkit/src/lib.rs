@@ -68,24 +68,24 @@ impl TestDatabase {
     /// the store: to break it on purpose, as a test of what then happens.
     /// The SQL is a literal of the test's, written for this backend.
     pub async fn execute(&self, sql: &'static str) {
-        use sqlx::Connection as _;
         match self.backend {
-            Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.location)
-                    .await
-                    .expect("connect to the SQLite file");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
-                conn.close().await.expect("close");
-            }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.location)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
-                conn.close().await.expect("close");
-            }
+            Backend::Sqlite => execute_on::<sqlx::SqliteConnection>(&self.location, sql).await,
+            Backend::Postgres => execute_on::<sqlx::PgConnection>(&self.location, sql).await,
         }
     }
+}
+
+/// Runs `sql` on a connection of its own to `location`.
+async fn execute_on<C>(location: &str, sql: &'static str)
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+{
+    let mut conn = C::connect(location)
+        .await
+        .unwrap_or_else(|error| panic!("connect to {location}: {error}"));
+    sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+    conn.close().await.expect("close");
 }
 
 /// A migrated store on a [`TestDatabase`].
