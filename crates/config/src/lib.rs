@@ -8,6 +8,7 @@
 //! Warnings (a service without a runbook, ...) do not refuse the
 //! configuration.
 
+mod channels;
 mod diagnostic;
 mod document;
 mod escalation;
@@ -15,6 +16,7 @@ mod heartbeats;
 mod hint;
 mod import;
 mod location;
+mod people;
 mod probes;
 mod raw;
 mod routes;

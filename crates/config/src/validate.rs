@@ -1,27 +1,25 @@
 //! From raw items to the validated [`Config`]: names, references, time
 //! zones, URLs and secrets are checked, and every problem is reported with
-//! its position.
+//! its position. This module holds the order of the checks and what they
+//! share; each kind of item is checked in the module named for it (people,
+//! channels, routes, schedules, escalation, slos, heartbeats, probes).
 
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::document::{Document, Sourced};
 use crate::hint;
 use crate::location::DatabaseLocation;
 use crate::raw::{
-    ChannelType, RawChannel, RawIntegration, RawNotificationRule, RawNotificationRules,
-    RawNotificationSettings, RawRoute, RawService, RawSettings, RawTeam, RawUser, SecretSource,
+    ChannelType, RawChannel, RawIntegration, RawNotificationSettings, RawRoute, RawService,
+    RawSettings, RawUser,
 };
 use crate::routes::RouteFacts;
 use crate::settings::Settings;
 use crate::{Config, Environment};
 use jiff::tz::TimeZone;
-use pagerbound_core::channel::TwilioApi;
 use pagerbound_core::inhibition::InhibitRule;
 use pagerbound_core::time_window::{DaySet, WeeklyWindow, parse_time_of_day};
 use pagerbound_core::token::TokenDigest;
-use pagerbound_core::{
-    Channel, ChannelKind, ContactMethod, Integration, NotificationRule, NotificationRules, Secret,
-    Service, SupportHours, Team, UrgencyRule, User, name,
-};
+use pagerbound_core::{Service, SupportHours, UrgencyRule, name};
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -43,13 +41,13 @@ pub(crate) struct Validator<'a> {
 /// The names defined in each section, including items that could not be
 /// read, so that references can be checked against them.
 #[derive(Default)]
-struct Names {
-    teams: BTreeSet<String>,
-    services: BTreeSet<String>,
-    users: BTreeSet<String>,
-    channels: BTreeMap<String, Option<ChannelType>>,
-    schedules: BTreeSet<String>,
-    escalation_policies: BTreeSet<String>,
+pub(crate) struct Names {
+    pub(crate) teams: BTreeSet<String>,
+    pub(crate) services: BTreeSet<String>,
+    pub(crate) users: BTreeSet<String>,
+    pub(crate) channels: BTreeMap<String, Option<ChannelType>>,
+    pub(crate) schedules: BTreeSet<String>,
+    pub(crate) escalation_policies: BTreeSet<String>,
 }
 
 impl Validator<'_> {
@@ -387,219 +385,6 @@ impl Validator<'_> {
         }
     }
 
-    fn team(&mut self, sourced: &Sourced<RawTeam>, names: &Names) -> Option<Team> {
-        let raw = &sourced.item.value;
-        let mut members = Vec::new();
-        for member in &raw.members {
-            if self.reference(sourced.at(member), "user", &member.value, &names.users) {
-                members.push(member.value.clone());
-            }
-        }
-        if raw.members.is_empty() {
-            self.diagnostics.warning(
-                &sourced.at(&raw.name),
-                format!("team `{}` has no members", raw.name.value),
-            );
-        }
-        Some(Team {
-            name: raw.name.value.clone(),
-            description: raw.description.clone(),
-            members,
-        })
-    }
-
-    fn user(&mut self, sourced: &Sourced<RawUser>, names: &Names) -> Option<User> {
-        let raw = &sourced.item.value;
-        let time_zone = self.time_zone(&sourced.at(&raw.time_zone), &raw.time_zone.value);
-        if let Some(email) = &raw.email {
-            let plausible = email.value.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.contains('@')
-            });
-            if !plausible {
-                self.diagnostics.error(
-                    &sourced.at(email),
-                    format!("`{}` is not an email address", email.value),
-                );
-            }
-        }
-        let mut contact_methods = Vec::new();
-        let mut seen = BTreeSet::new();
-        for method in &raw.contact_methods {
-            let method = &method.value;
-            let name = method.name.as_ref().unwrap_or(&method.channel);
-            if !seen.insert(name.value.clone()) {
-                self.diagnostics.error(
-                    &sourced.at(name),
-                    format!(
-                        "user `{}` has two contact methods named `{}`; name them apart with `name:`",
-                        raw.name.value, name.value
-                    ),
-                );
-                continue;
-            }
-            if let Some(contact) = self.contact_method(sourced, method, &name.value, names) {
-                contact_methods.push(contact);
-            }
-        }
-        if raw.contact_methods.is_empty() {
-            self.diagnostics.warning(
-                &sourced.at(&raw.name),
-                format!(
-                    "user `{}` has no contact methods and cannot be paged",
-                    raw.name.value
-                ),
-            );
-        }
-        let notification_rules = match &raw.notification_rules {
-            Some(rules) => self.notification_rules(sourced, &rules.value, &contact_methods, names),
-            None => NotificationRules::default(),
-        };
-        Some(User {
-            name: raw.name.value.clone(),
-            full_name: raw.full_name.clone(),
-            email: raw.email.as_ref().map(|e| e.value.clone()),
-            time_zone: time_zone?,
-            contact_methods,
-            notification_rules,
-        })
-    }
-
-    /// Each rule names one of the user's contact methods once per urgency;
-    /// low-urgency rules never name a method that rings a phone.
-    fn notification_rules(
-        &mut self,
-        user: &Sourced<RawUser>,
-        raw: &RawNotificationRules,
-        methods: &[ContactMethod],
-        names: &Names,
-    ) -> NotificationRules {
-        let mut read = |rules: &[Spanned<RawNotificationRule>], low: bool| {
-            let mut seen = BTreeSet::new();
-            let mut out = Vec::new();
-            for rule in rules {
-                let contact = &rule.value.contact;
-                let at = user.at(contact);
-                let Some(method) = methods.iter().find(|m| m.name == contact.value) else {
-                    self.diagnostics.error(
-                        &at,
-                        format!(
-                            "user `{}` has no contact method `{}`{}",
-                            user.item.value.name.value,
-                            contact.value,
-                            hint::suffix(&contact.value, methods.iter().map(|m| m.name.as_str()))
-                        ),
-                    );
-                    continue;
-                };
-                if !seen.insert(contact.value.clone()) {
-                    self.diagnostics.error(
-                        &at,
-                        format!(
-                            "contact method `{}` appears twice in these rules; use it once, at the delay you want",
-                            contact.value
-                        ),
-                    );
-                    continue;
-                }
-                let rings = matches!(
-                    names.channels.get(&method.channel),
-                    Some(Some(ChannelType::Sms | ChannelType::Voice))
-                );
-                if low && rings {
-                    self.diagnostics.error(
-                        &at,
-                        format!(
-                            "`{}` rings a phone; low-urgency rules never wake anyone, so they use push, chat or webhook methods only",
-                            contact.value
-                        ),
-                    );
-                    continue;
-                }
-                let after = match &rule.value.after {
-                    None => jiff::SignedDuration::ZERO,
-                    Some(text) => match text.value.parse::<pagerbound_core::Duration>() {
-                        Ok(after) => after.to_signed(),
-                        Err(error) => {
-                            self.diagnostics
-                                .error(&user.at(text), format!("after: {error}"));
-                            continue;
-                        }
-                    },
-                };
-                out.push(NotificationRule {
-                    contact: contact.value.clone(),
-                    after,
-                });
-            }
-            out
-        };
-        NotificationRules {
-            high: read(&raw.high, false),
-            low: read(&raw.low, true),
-        }
-    }
-
-    fn contact_method(
-        &mut self,
-        user: &Sourced<RawUser>,
-        method: &crate::raw::RawContactMethod,
-        name: &str,
-        names: &Names,
-    ) -> Option<ContactMethod> {
-        let channel_at = user.at(&method.channel);
-        let channel_names = names.channels.keys().map(String::as_str);
-        let Some(kind) = names.channels.get(&method.channel.value) else {
-            self.diagnostics.error(
-                &channel_at,
-                format!(
-                    "channel `{}` is not defined{}",
-                    method.channel.value,
-                    hint::suffix(&method.channel.value, channel_names)
-                ),
-            );
-            return None;
-        };
-        let to = method.to.as_ref();
-        let to_at = to.map_or_else(|| user.pos(), |t| user.at(t));
-        match (kind, to) {
-            (Some(ChannelType::Sms | ChannelType::Voice), Some(to))
-                if !is_phone_number(&to.value) =>
-            {
-                self.diagnostics.error(
-                    &to_at,
-                    format!(
-                        "`{}` is not a phone number in E.164 form, e.g. `+353861234567`",
-                        to.value
-                    ),
-                );
-            }
-            (Some(ChannelType::Sms | ChannelType::Voice | ChannelType::Ntfy), None) => {
-                let what = if *kind == Some(ChannelType::Ntfy) {
-                    "topic"
-                } else {
-                    "phone number"
-                };
-                self.diagnostics.error(
-                    &to_at,
-                    format!("contact method `{name}` needs `to:`, the {what} to send to"),
-                );
-            }
-            (Some(ChannelType::Webhook | ChannelType::Chat), Some(to)) => {
-                self.http_url(&to_at, &to.value, "to");
-            }
-            (Some(ChannelType::Log), Some(_)) => {
-                self.diagnostics
-                    .error(&to_at, "a `log` channel has no address; remove `to:`");
-            }
-            _ => {}
-        }
-        Some(ContactMethod {
-            name: name.to_owned(),
-            channel: method.channel.value.clone(),
-            to: to.map(|t| t.value.clone()),
-        })
-    }
-
     fn service(&mut self, sourced: &Sourced<RawService>, names: &Names) -> Option<Service> {
         let raw = &sourced.item.value;
         self.reference(sourced.at(&raw.team), "team", &raw.team.value, &names.teams);
@@ -736,198 +521,6 @@ impl Validator<'_> {
         windows
     }
 
-    fn channel(&mut self, sourced: &Sourced<RawChannel>) -> Option<Channel> {
-        let raw = &sourced.item.value;
-        let kind = raw.kind.value;
-        let type_name = match kind {
-            ChannelType::Webhook => "webhook",
-            ChannelType::Chat => "chat",
-            ChannelType::Ntfy => "ntfy",
-            ChannelType::Sms => "sms",
-            ChannelType::Voice => "voice",
-            ChannelType::Log => "log",
-        };
-        // Each field applies to some types only; a field given to a type that
-        // ignores it is a mistake worth pointing at.
-        let fields: [(&str, Option<Pos>, &[ChannelType]); 8] = [
-            (
-                "url",
-                raw.url.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Webhook, ChannelType::Chat],
-            ),
-            (
-                "signing_secret",
-                raw.signing_secret.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Webhook],
-            ),
-            (
-                "server",
-                raw.server.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Ntfy],
-            ),
-            (
-                "token",
-                raw.token.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Ntfy],
-            ),
-            (
-                "api_url",
-                raw.api_url.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Sms, ChannelType::Voice],
-            ),
-            (
-                "account_sid",
-                raw.account_sid.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Sms, ChannelType::Voice],
-            ),
-            (
-                "auth_token",
-                raw.auth_token.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Sms, ChannelType::Voice],
-            ),
-            (
-                "from",
-                raw.from.as_ref().map(|v| sourced.at(v)),
-                &[ChannelType::Sms, ChannelType::Voice],
-            ),
-        ];
-        for (field, at, applies_to) in &fields {
-            if let Some(at) = at
-                && !applies_to.contains(&kind)
-            {
-                self.diagnostics.error(
-                    at,
-                    format!("field `{field}` does not apply to a `{type_name}` channel"),
-                );
-            }
-        }
-        let errors_before = self.diagnostics.error_count();
-        let channel_kind = match kind {
-            ChannelType::Webhook | ChannelType::Chat => {
-                let url = self.required(sourced, raw.url.as_ref(), "url", type_name);
-                let url = url.and_then(|url| {
-                    let secret = self.secret(&sourced.at(url), &url.value, true)?;
-                    self.http_url(&sourced.at(url), secret.expose(), "url")?;
-                    Some(secret)
-                });
-                if kind == ChannelType::Chat {
-                    ChannelKind::Chat { url: url? }
-                } else {
-                    let signing_secret = match &raw.signing_secret {
-                        Some(s) => Some(self.secret(&sourced.at(s), &s.value, false)?),
-                        None => None,
-                    };
-                    ChannelKind::Webhook {
-                        url: url?,
-                        signing_secret,
-                    }
-                }
-            }
-            ChannelType::Ntfy => {
-                let server = match &raw.server {
-                    Some(server) => self.http_url(&sourced.at(server), &server.value, "server"),
-                    None => Url::parse("https://ntfy.sh").ok(),
-                };
-                let token = match &raw.token {
-                    Some(t) => Some(self.secret(&sourced.at(t), &t.value, false)?),
-                    None => None,
-                };
-                ChannelKind::Ntfy {
-                    server: server?,
-                    token,
-                }
-            }
-            ChannelType::Sms | ChannelType::Voice => {
-                let api_url = match &raw.api_url {
-                    Some(api) => self.http_url(&sourced.at(api), &api.value, "api_url"),
-                    None => Url::parse("https://api.twilio.com").ok(),
-                };
-                let account_sid =
-                    self.required(sourced, raw.account_sid.as_ref(), "account_sid", type_name);
-                let auth_token = self
-                    .required(sourced, raw.auth_token.as_ref(), "auth_token", type_name)
-                    .and_then(|t| self.secret(&sourced.at(t), &t.value, false));
-                let from = self.required(sourced, raw.from.as_ref(), "from", type_name);
-                if let Some(from) = from
-                    && !is_phone_number(&from.value)
-                {
-                    self.diagnostics.error(
-                        &sourced.at(from),
-                        format!(
-                            "`{}` is not a phone number in E.164 form, e.g. `+353861234567`",
-                            from.value
-                        ),
-                    );
-                }
-                let api = TwilioApi {
-                    api_url: api_url?,
-                    account_sid: account_sid?.value.clone(),
-                    auth_token: auth_token?,
-                    from: from?.value.clone(),
-                };
-                if kind == ChannelType::Sms {
-                    ChannelKind::Sms(api)
-                } else {
-                    ChannelKind::Voice(api)
-                }
-            }
-            ChannelType::Log => ChannelKind::Log,
-        };
-        let min_interval = match &raw.min_interval {
-            Some(text) => match text.value.parse::<pagerbound_core::Duration>() {
-                Ok(duration) => Some(duration.to_signed()),
-                Err(error) => {
-                    self.diagnostics
-                        .error(&sourced.at(text), format!("min_interval: {error}"));
-                    None
-                }
-            },
-            None => None,
-        };
-        (self.diagnostics.error_count() == errors_before).then(|| Channel {
-            name: raw.name.value.clone(),
-            kind: channel_kind,
-            min_interval,
-        })
-    }
-
-    fn integration(&mut self, sourced: &Sourced<RawIntegration>) -> Option<Integration> {
-        let raw = &sourced.item.value;
-        let at = sourced.at(&raw.token);
-        let token = match &raw.token.value {
-            SecretSource::Sha256(hex) => TokenDigest::from_hex(hex).or_else(|| {
-                self.diagnostics.error(
-                    &at,
-                    "`sha256` must be 64 hexadecimal digits: the SHA-256 digest of the token",
-                );
-                None
-            })?,
-            SecretSource::Literal(_) => {
-                self.diagnostics.error(
-                    &at,
-                    "a token must not be written in configuration; give its digest (`token: {sha256: ...}`, printed by `pagerbound integration token`) or a reference (`{env: NAME}`, `{file: PATH}`)",
-                );
-                return None;
-            }
-            source => {
-                let secret = self.secret(&at, source, false)?;
-                if secret.expose().len() < 16 {
-                    self.diagnostics.error(
-                        &at,
-                        "an integration token must be at least 16 characters long",
-                    );
-                    return None;
-                }
-                TokenDigest::of(secret.expose())
-            }
-        };
-        Some(Integration {
-            name: raw.name.value.clone(),
-            description: raw.description.clone(),
-            token,
-        })
-    }
-
     /// Checks that span objects: a token used by two integrations, users in
     /// no team.
     fn cross_checks(
@@ -988,7 +581,7 @@ impl Validator<'_> {
         false
     }
 
-    fn required<'v, T>(
+    pub(crate) fn required<'v, T>(
         &mut self,
         sourced: &Sourced<RawChannel>,
         value: Option<&'v Spanned<T>>,
@@ -1034,55 +627,10 @@ impl Validator<'_> {
             }
         }
     }
-
-    /// Resolves a secret. Inline values are allowed only where
-    /// `inline_allowed` (URLs that may or may not embed a key).
-    fn secret(&mut self, at: &Pos, source: &SecretSource, inline_allowed: bool) -> Option<Secret> {
-        match source {
-            SecretSource::Literal(value) if inline_allowed => Some(Secret::new(value.clone())),
-            SecretSource::Literal(_) => {
-                self.diagnostics.error(
-                    at,
-                    "secrets are not written in configuration; reference one with `{env: NAME}` or `{file: PATH}`",
-                );
-                None
-            }
-            SecretSource::Env(variable) => match self.environment.var(variable) {
-                Some(value) if !value.is_empty() => Some(Secret::new(value)),
-                _ => {
-                    self.diagnostics
-                        .error(at, format!("environment variable `{variable}` is not set"));
-                    None
-                }
-            },
-            SecretSource::File(path) => match std::fs::read_to_string(self.base_dir.join(path)) {
-                Ok(value) if !value.trim().is_empty() => {
-                    Some(Secret::new(value.trim_end().to_owned()))
-                }
-                Ok(_) => {
-                    self.diagnostics
-                        .error(at, format!("secret file `{path}` is empty"));
-                    None
-                }
-                Err(error) => {
-                    self.diagnostics
-                        .error(at, format!("cannot read secret file `{path}`: {error}"));
-                    None
-                }
-            },
-            SecretSource::Sha256(_) => {
-                self.diagnostics.error(
-                    at,
-                    "a digest cannot be used here: pagerbound must send this secret; reference it with `{env: NAME}` or `{file: PATH}`",
-                );
-                None
-            }
-        }
-    }
 }
 
 /// `+` and 8 to 15 digits.
-fn is_phone_number(text: &str) -> bool {
+pub(crate) fn is_phone_number(text: &str) -> bool {
     text.strip_prefix('+').is_some_and(|digits| {
         (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
     })
