@@ -93,7 +93,7 @@ pub(super) const SLOS: [SloSpec; 5] = [
 ];
 
 /// The token of the integration the alerts are recorded as coming from.
-pub(super) const INTEGRATION_TOKEN: &str = "pbi_web-benchmark-ingest-token-0123456789";
+const INTEGRATION_TOKEN: &str = "pbi_web-benchmark-ingest-token-0123456789";
 pub(super) const INTEGRATION: &str = "prometheus";
 
 /// Three schedules (weekly; weekly under a follow-the-sun daytime layer;

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use super::WebOptions;
-use super::config::*;
+use super::config::{INTEGRATION, SERVICES, SLOS, TEAMS, USERS, config_yaml};
 
 /// A small deterministic generator (SplitMix64): the same history every
 /// run, whatever the `rand` crate's version does.
