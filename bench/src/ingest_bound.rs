@@ -50,6 +50,7 @@ use serde::Serialize;
 use crate::alerts::{AlertFactory, AlertSpec};
 use crate::ingest::{IngestBenchOptions, LoadShape, PreparedWorkload, Workload, thousands};
 use crate::pagerbound::{Pagerbound, PagerboundOptions};
+use crate::stats::percentile;
 
 /// The alerts/s the issue asks for on this load.
 pub const TARGET: f64 = 140_000.0;
@@ -193,7 +194,8 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
     ];
     sizes.retain(|&size| size > 0);
     sizes.dedup();
-    let timed = |how, alerts, times| timing(how, alerts, times, in_flight, turnaround);
+    let timed =
+        |how, alerts, times: Vec<Duration>| timing(how, alerts, &times, in_flight, turnaround);
     let mut writes = Vec::new();
     let mut next = 0;
     for &size in &sizes {
@@ -204,7 +206,7 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
             store.write_alerts(&batch).await?;
             times.push(started.elapsed());
         }
-        writes.push(timed(DurableWrite::SqliteCommit, size, times));
+        writes.push(timed(DurableWrite::SqliteCommit, size, times)?);
     }
     store.close().await;
     for &size in &sizes {
@@ -213,10 +215,10 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
         // runs meanwhile.
         let file = journal_file(dir.path(), "direct", record.len(), options.writes)?;
         let times = journal_appends(&file, &record, options.writes)?;
-        writes.push(timed(DurableWrite::JournalAppend, size, times));
+        writes.push(timed(DurableWrite::JournalAppend, size, times)?);
         let file = journal_file(dir.path(), "thread", record.len(), options.writes)?;
         let times = journal_thread_appends(file, record, options.writes).await?;
-        writes.push(timed(DurableWrite::JournalThread, size, times));
+        writes.push(timed(DurableWrite::JournalThread, size, times)?);
     }
     let ceiling = |how| {
         writes
@@ -244,19 +246,28 @@ pub async fn run(options: &BoundOptions) -> Result<BoundReport> {
 fn timing(
     how: DurableWrite,
     alerts: usize,
-    mut times: Vec<Duration>,
+    times: &[Duration],
     in_flight: u64,
     turnaround: Duration,
-) -> WriteTiming {
-    times.sort();
-    let median = times[times.len() / 2];
-    WriteTiming {
+) -> Result<WriteTiming> {
+    let mut nanos: Vec<u64> = times
+        .iter()
+        .map(|time| u64::try_from(time.as_nanos()).unwrap_or(u64::MAX))
+        .collect();
+    nanos.sort_unstable();
+    let at = |p| {
+        percentile(&nanos, p)
+            .map(Duration::from_nanos)
+            .context("no writes were timed")
+    };
+    let median = at(50.0)?;
+    Ok(WriteTiming {
         how,
         alerts,
         median_ms: millis(median),
-        p90_ms: millis(times[times.len() * 9 / 10]),
+        p90_ms: millis(at(90.0)?),
         bound_per_s: bound(in_flight as f64, turnaround, alerts, median),
-    }
+    })
 }
 
 /// A journal file for `count` records of `record_len` bytes, full of
